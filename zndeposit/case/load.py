@@ -1,0 +1,248 @@
+"""Load a TOML case file: presets merged, schema validated, every problem reported.
+
+``load_case(path)`` returns a :class:`LoadedCase` or raises
+:class:`~zndeposit.errors.CaseError` listing every issue at once, each with
+the file, the key path, the value given and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from zndeposit.case.presets import DEFAULT_PRESETS, UnknownPresetError, get_preset
+from zndeposit.case.schema import Case
+from zndeposit.errors import CaseError, CaseIssue
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class LoadedCase:
+    """A validated case with where its values came from.
+
+    Attributes:
+        case: the validated case (SI values).
+        path: the case file.
+        data: the merged raw data (presets applied, strings with units).
+        provenance: key path -> (preset file, preset name) for preset values.
+        warnings: non-fatal issues (e.g. current above the limiting current).
+    """
+
+    case: Case
+    path: Path
+    data: dict[str, Any]
+    provenance: dict[Loc, tuple[Path, str]] = field(default_factory=dict)
+    warnings: list[CaseIssue] = field(default_factory=list)
+
+    def source_of(self, loc: Loc) -> str | None:
+        """Source text of a preset value at ``loc``, or None if the case set it."""
+        if loc not in self.provenance:
+            return None
+        file, name = self.provenance[loc]
+        section = "coatings" if loc[0] == "coatings" else str(loc[0])
+        from zndeposit.case.presets import presets
+
+        return presets(section)[name].sources.get(str(loc[-1]))
+
+
+def key_path(loc: Loc) -> str:
+    """Format a location tuple as ``coatings[0].porosity``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``data[a][b][i]...`` from a dotted path like ``coatings.0.thickness``."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+    node: Any = data
+    for part in parts[:-1]:
+        if isinstance(part, int):
+            node = node[part]
+        else:
+            node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file; syntax errors become a :class:`CaseError` naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise CaseError([CaseIssue(str(path), "", "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError([CaseIssue(str(path), "", f"not valid TOML: {exc}")]) from None
+
+
+def _merge_preset(
+    section: dict[str, Any], category: str, loc: Loc, prov: dict, issues: list, file: str
+) -> dict[str, Any]:
+    name = section.get("preset")
+    if name is None:
+        return section
+    try:
+        preset = get_preset(category, str(name))
+    except UnknownPresetError as exc:
+        issues.append(CaseIssue(file, key_path((*loc, "preset")), str(exc), name))
+        return section
+    merged = copy.deepcopy(preset.values)
+    for key in merged:
+        if key not in section:
+            prov[(*loc, key)] = (preset.file, preset.name)
+    merged.update(section)
+    return merged
+
+
+def apply_presets(
+    data: dict[str, Any], file: str
+) -> tuple[dict[str, Any], dict[Loc, tuple[Path, str]], list[CaseIssue]]:
+    """Merge named presets under the case's own values (the case wins)."""
+    data = copy.deepcopy(data)
+    prov: dict[Loc, tuple[Path, str]] = {}
+    issues: list[CaseIssue] = []
+    for section, default in DEFAULT_PRESETS.items():
+        if section not in data:
+            data[section] = {"preset": default}
+    for section in ("electrolyte", "kinetics", "interface", "separator"):
+        if isinstance(data.get(section), dict):
+            data[section] = _merge_preset(data[section], section, (section,), prov, issues, file)
+    if isinstance(data.get("coatings"), list):
+        data["coatings"] = [
+            _merge_preset(c, "coatings", ("coatings", i), prov, issues, file)
+            if isinstance(c, dict)
+            else c
+            for i, c in enumerate(data["coatings"])
+        ]
+    return data, prov, issues
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model class that owns the keys at ``loc`` (None if not a model)."""
+    model: Any = Case
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _unwrap(info.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional / list / Annotated to reach a model class."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _unwrap(args[0]) if len(args) == 1 else tp
+    if origin is list:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    return tp
+
+
+def _describe(loc: Loc) -> str:
+    owner = _model_at(loc[:-1])
+    if owner is None or not isinstance(loc[-1], str):
+        return ""
+    info = owner.model_fields.get(loc[-1])
+    if info is None:
+        return ""
+    unit = (
+        (info.json_schema_extra or {}).get("unit")
+        if isinstance(info.json_schema_extra, dict)
+        else None
+    )
+    desc = info.description or ""
+    return f" ({desc}{'; unit ' + unit if unit else ''})" if desc or unit else ""
+
+
+def issues_from_validation(
+    exc: ValidationError, file: str, prov: dict[Loc, tuple[Path, str]]
+) -> list[CaseIssue]:
+    """Turn pydantic errors into :class:`CaseIssue` with hints and units."""
+    issues = []
+    for err in exc.errors():
+        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper()))
+        kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        if kind == "extra_forbidden":
+            owner = _model_at(loc[:-1])
+            known = list(owner.model_fields) if owner else []
+            hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            msg = "unknown key" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            msg += f" (allowed: {', '.join(known)})" if known else ""
+        elif kind == "missing":
+            msg = "required key is missing" + _describe(loc)
+            value = None
+        elif kind not in ("value_error", "assertion_error"):
+            msg += _describe(loc)
+        if isinstance(value, (dict, list)):
+            value = None
+        where, key = file, key_path(loc)
+        if loc in prov:
+            pfile, pname = prov[loc]
+            where, key = str(pfile), f"{pname}.{loc[-1]}"
+            msg += f" (preset {pname!r} used by [{key_path(loc[:-1])}] in {file})"
+        issues.append(CaseIssue(where, key, msg, value))
+    return issues
+
+
+def case_hash(data: dict[str, Any], sections: tuple[str, ...] | None = None) -> str:
+    """Stable short hash of (some sections of) the merged case data."""
+    part = {k: data[k] for k in sorted(data) if sections is None or k in sections}
+    text = json.dumps(part, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_case(
+    path: str | Path, overrides: dict[str, Any] | None = None, *, check: bool = True
+) -> LoadedCase:
+    """Load, merge presets, validate and sanity-check a case file.
+
+    Args:
+        path: the TOML case file.
+        overrides: dotted key -> value applied over the file (e.g. from ``--set``).
+        check: also run the physical sanity checks (:mod:`zndeposit.case.checks`).
+
+    Raises:
+        CaseError: with every problem found (errors); warnings are returned.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    for dotted, value in (overrides or {}).items():
+        set_key(raw, dotted, value)
+    data, prov, issues = apply_presets(raw, str(path))
+    case = None
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        issues += issues_from_validation(exc, str(path), prov)
+    if issues or case is None:
+        raise CaseError(issues)
+    loaded = LoadedCase(case, path, data, prov)
+    if check:
+        from zndeposit.case.checks import check_case
+
+        found = check_case(case, str(path))
+        errors = [i for i in found if i.severity == "error"]
+        if errors:
+            raise CaseError(found)
+        loaded.warnings = found
+    return loaded

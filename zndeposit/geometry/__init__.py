@@ -1,0 +1,1 @@
+"""Geometry and mesh: gmsh model from a case, physical groups, mesh cache."""

@@ -1,0 +1,76 @@
+"""Unit parsing: the one pint registry. Lab strings in, SI floats out.
+
+pint objects never leave this module: everything inside zndeposit is an SI
+float (m, s, mol, A, V, K, J, S).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import pint
+
+from zndeposit.errors import UnitError
+
+ureg = pint.UnitRegistry()
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> pint.Quantity:
+    return ureg.Quantity(text)
+
+
+def parse_quantity(value: object, unit: str, lab_unit: str | None = None) -> float:
+    """Parse ``value`` (e.g. ``"10 mA/cm^2"``) and return its magnitude in ``unit``.
+
+    Args:
+        value: a string with a number and a unit.
+        unit: the target unit (pint syntax), e.g. ``"A/m^2"``.
+        lab_unit: the unit shown in messages (defaults to ``unit``), e.g. ``"mA/cm^2"``.
+
+    Returns:
+        The magnitude in ``unit`` as a float.
+
+    Raises:
+        UnitError: the string does not parse, carries no unit although ``unit``
+            has a dimension, or has a dimension other than ``unit``'s.
+    """
+    target = ureg.Unit(unit)
+    shown = lab_unit or unit
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UnitError(f"expected a quantity string with units of {unit}, got {value!r}")
+    if isinstance(value, (int, float)):
+        if target.dimensionless:
+            return float(value)
+        raise UnitError(f'a bare number needs a unit: expected a string like "{value} {shown}"')
+    try:
+        q = _parse(value.strip())
+    except Exception as exc:  # pint raises several unrelated types
+        raise UnitError(f"cannot parse {value!r} as a quantity ({exc})") from None
+    if not isinstance(q, pint.Quantity):  # e.g. "3" parses to a plain number
+        q = ureg.Quantity(float(q), "")
+    if q.dimensionless and not target.dimensionless:
+        raise UnitError(f"{value!r} has no unit: expected units of {shown}")
+    if q.dimensionality != target.dimensionality:
+        raise UnitError(
+            f"{value!r} has dimension {q.dimensionality}, expected units of {shown} "
+            f"({target.dimensionality})"
+        )
+    mag = float(q.to(target).magnitude)
+    if not math.isfinite(mag):
+        raise UnitError(f"{value!r} is not a finite number")
+    return mag
+
+
+def format_quantity(si_value: float, si_unit: str, lab_unit: str, digits: int = 4) -> str:
+    """Format an SI value in a lab unit, e.g. ``(100.0, "A/m^2", "mA/cm^2") -> "10 mA/cm^2"``."""
+    if lab_unit == si_unit == "":
+        return f"{si_value:.{digits}g}"
+    mag = ureg.Quantity(si_value, si_unit).to(lab_unit).magnitude
+    return f"{mag:.{digits}g} {lab_unit}"
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a float between two units (both pint strings)."""
+    return float(ureg.Quantity(value, from_unit).to(to_unit).magnitude)
