@@ -1,5 +1,163 @@
-"""placeholder."""
+"""Command line: ``zndeposit validate | show | mesh | info``."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from zndeposit import __version__
+from zndeposit.errors import CaseError, ZnDepositError
 
 
-def main() -> int:
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """``["a.b=1", 'c.d=2 mol/L']`` -> ``{"a.b": 1, "c.d": "2 mol/L"}`` (TOML values or strings)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(
+                f"--set expects KEY=VALUE (e.g. electrolyte.concentration='1 mol/L'), got {item!r}"
+            )
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        out[key.strip()] = value
+    return out
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from zndeposit.case.load import load_case
+
+    status = 0
+    for path in args.cases:
+        try:
+            loaded = load_case(path, parse_overrides(args.set))
+        except CaseError as exc:
+            status = 1
+            print(f"INVALID {path}", file=sys.stderr)
+            for issue in exc.issues:
+                print(f"  {issue}", file=sys.stderr)
+            continue
+        print(
+            f"ok      {path}" + (f" ({len(loaded.warnings)} warning(s))" if loaded.warnings else "")
+        )
+        for w in loaded.warnings:
+            print(f"  {w}")
+    return status
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from zndeposit.case.load import load_case
+    from zndeposit.case.show import show_text
+
+    print(show_text(load_case(args.case, parse_overrides(args.set))), end="")
     return 0
+
+
+def _cmd_mesh(args: argparse.Namespace) -> int:
+    from zndeposit.case.load import load_case
+    from zndeposit.geometry.mesh import build_mesh
+
+    loaded = load_case(args.case, parse_overrides(args.set))
+    info = build_mesh(loaded, cache_dir=Path(args.cache), verbose=args.verbose)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(info.msh_path, out / "mesh.msh")
+    shutil.copy2(info.json_path, out / "mesh.json")
+    print(info.summary())
+    print(f"mesh written to {out / 'mesh.msh'}")
+    if not args.no_preview:
+        from zndeposit.viz.mesh_preview import preview_mesh
+
+        png = preview_mesh(out / "mesh.msh", out / "mesh_preview.png", title=loaded.case.title)
+        print(f"preview written to {png}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import platform
+
+    print(f"zndeposit {__version__}, Python {platform.python_version()}")
+    try:
+        from zndeposit.fem import MPI, PETSc, dolfinx
+
+        print(f"DOLFINx {dolfinx.__version__}, PETSc {'.'.join(map(str, PETSc.Sys.getVersion()))}")
+        print(f"MPI: {MPI.Get_library_version().splitlines()[0]}")
+        pkgs = ["mumps", "superlu_dist", "hypre"]
+        print(
+            "PETSc packages: " + ", ".join(f"{p}={PETSc.Sys.hasExternalPackage(p)}" for p in pkgs)
+        )
+    except ImportError as exc:
+        print(f"DOLFINx not importable: {exc}")
+    for mod in ("gmsh", "pyvista", "pint", "pydantic"):
+        try:
+            print(f"{mod} {__import__(mod).__version__}")
+        except ImportError:
+            print(f"{mod} not installed")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``zndeposit`` command."""
+    p = argparse.ArgumentParser(
+        prog="zndeposit",
+        description="Phase-field simulation of Zn deposition on battery anodes.",
+    )
+    p.add_argument("--version", action="version", version=f"zndeposit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_set(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            help="override a case value, e.g. --set control.current_density='5 mA/cm^2'",
+        )
+
+    v = sub.add_parser("validate", help="check case files; report every problem")
+    v.add_argument("cases", nargs="+", help="case TOML files")
+    with_set(v)
+    v.set_defaults(func=_cmd_validate)
+
+    s = sub.add_parser("show", help="print the resolved case and derived quantities")
+    s.add_argument("case")
+    with_set(s)
+    s.set_defaults(func=_cmd_show)
+
+    m = sub.add_parser("mesh", help="build (or reuse) the gmsh mesh of a case, with a preview")
+    m.add_argument("case")
+    m.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    m.add_argument("--cache", default="meshes/cache", help="mesh cache (default: meshes/cache)")
+    m.add_argument("--no-preview", action="store_true", help="skip the PNG preview")
+    m.add_argument("-v", "--verbose", action="store_true", help="show gmsh output")
+    with_set(m)
+    m.set_defaults(func=_cmd_mesh)
+
+    i = sub.add_parser("info", help="versions of zndeposit and its FEM stack")
+    i.set_defaults(func=_cmd_info)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``zndeposit`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CaseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except ZnDepositError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

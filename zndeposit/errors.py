@@ -28,7 +28,7 @@ class CaseIssue:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file} › [{self.key}]" if self.key else self.file
+        where = f"{self.file} › {self.key}" if self.key else self.file
         given = f" = {self.value!r}" if self.value is not None else ""
         return f"{self.severity}: {where}{given}: {self.message}"
 

@@ -1,5 +1,7 @@
-"""Physical sanity checks of a validated case: errors that make it unbuildable,
-warnings that make its results questionable. Every issue names the key.
+"""Physical sanity checks of a validated case.
+
+Errors make a case unbuildable, warnings make its results questionable;
+every issue names the key it is about.
 """
 
 from __future__ import annotations
@@ -87,8 +89,8 @@ def _geometry(case: Case, file: str) -> list[CaseIssue]:
                     file,
                     f"anode.nuclei[{i}].x",
                     (
-                        f"nucleus spans {_um(n.x - n.radius)} .. {_um(n.x + n.radius)}, outside the "
-                        f"domain 0 .. {_um(dom.width)}"
+                        f"nucleus spans {_um(n.x - n.radius)} .. {_um(n.x + n.radius)}, outside "
+                        f"the domain 0 .. {_um(dom.width)}"
                     ),
                     _um(n.x),
                     sev,
@@ -166,8 +168,8 @@ def _resolution(case: Case, file: str) -> list[CaseIssue]:
                     file,
                     f"anode.nuclei[{i}].radius",
                     (
-                        f"nucleus is smaller than the interface width {_um(itf.width)}: the diffuse "
-                        "interface will smear it out"
+                        f"nucleus is smaller than the interface width {_um(itf.width)}: "
+                        "the diffuse interface will smear it out"
                     ),
                     _um(nuc.radius),
                     "warning",
@@ -191,8 +193,8 @@ def _resolution(case: Case, file: str) -> list[CaseIssue]:
                 file,
                 "interface.anisotropy",
                 (
-                    f"strength >= 1/(fold^2 - 1) = {1 / (m * m - 1):.4g} makes the surface stiffness "
-                    "negative for some orientations (faceting, missing orientations)"
+                    f"strength >= 1/(fold^2 - 1) = {1 / (m * m - 1):.4g} makes the surface "
+                    "stiffness negative for some orientations (faceting, missing orientations)"
                 ),
                 itf.anisotropy,
                 "warning",

@@ -149,7 +149,10 @@ def donnan_concentrations(c_bulk: float, fixed: float, zp: int, zm: int) -> tupl
 
 
 def ambipolar(dp: float, dm: float, cp: float, cm: float, zp: int, zm: int) -> float:
-    """Salt (ambipolar) diffusivity, m^2/s: (zp^2 c+ + zm^2 c-) D+ D- / (zp^2 c+ D+ + zm^2 c- D-)."""
+    """Salt (ambipolar) diffusivity, m^2/s.
+
+    ``(zp^2 c+ + zm^2 c-) D+ D- / (zp^2 c+ D+ + zm^2 c- D-)``.
+    """
     return (zp**2 * cp + zm**2 * cm) * dp * dm / (zp**2 * cp * dp + zm**2 * cm * dm)
 
 
@@ -231,12 +234,12 @@ def limiting_current(case: Case, regions: tuple[Region, ...] | None = None) -> f
     zp, zm = el.cation_valence, el.anion_valence
     mu_a = math.log(-zp * el.concentration / zm)
     mu_top = math.log(el.concentration)
-    mu = np.linspace(mu_top, mu_top - 60.0, 6001)
+    mu = np.linspace(mu_top, mu_top - 60.0, 24001)
     anode = regions[0].y_bottom
     span = case.domain.height - anode
     cutoff = anode + (0.5 * span if case.top.kind == "counter_electrode" else span)
     resistance_weighted = []
-    for r in regions:
+    for r in reversed(regions):  # from the reservoir down to the anode
         length = max(0.0, min(r.y_top, cutoff) - r.y_bottom)
         if length <= 0.0:
             continue
@@ -248,12 +251,12 @@ def limiting_current(case: Case, regions: tuple[Region, ...] | None = None) -> f
     # Flux N is limited when the sum over regions of the mu-drop reaches -inf.
     # Each region passes N if N * L/(e D) <= capacity drawn from its top mu; walk down.
     def feasible(n_flux: float) -> bool:
-        m_top = 0  # index into mu
+        mu_k = mu_top
         for res, cap in resistance_weighted:
-            need = cap[m_top] + n_flux * res
+            need = float(np.interp(-mu_k, -mu, cap)) + n_flux * res
             if need > cap[-1] * (1 - 1e-9):
                 return False
-            m_top = int(np.searchsorted(cap, need))
+            mu_k = float(np.interp(need, cap, mu))
         return True
 
     lo, hi = 0.0, 1.0
@@ -305,7 +308,7 @@ def phase_field_coefficients(case: Case) -> PhaseField:
 def derive(case: Case) -> Derived:
     """Compute every derived quantity of a case."""
     el = case.electrolyte
-    zp, zm = el.cation_valence, el.anion_valence
+    zp = el.cation_valence
     dp, dm = electrolyte_diffusivities(el)
     regions = region_stack(case)
     bulk = regions[-1]

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from zndeposit.case.presets import DEFAULT_PRESETS, UnknownPresetError, get_preset
+from zndeposit.case.presets import DEFAULT_PRESETS, UnknownPresetError, get_preset, presets
 from zndeposit.case.schema import Case
 from zndeposit.errors import CaseError, CaseIssue
 
@@ -49,11 +49,8 @@ class LoadedCase:
         """Source text of a preset value at ``loc``, or None if the case set it."""
         if loc not in self.provenance:
             return None
-        file, name = self.provenance[loc]
-        section = "coatings" if loc[0] == "coatings" else str(loc[0])
-        from zndeposit.case.presets import presets
-
-        return presets(section)[name].sources.get(str(loc[-1]))
+        _file, name = self.provenance[loc]
+        return presets(str(loc[0]))[name].sources.get(str(loc[-1]))
 
 
 def key_path(loc: Loc) -> str:
@@ -235,6 +232,13 @@ def load_case(
     except ValidationError as exc:
         issues += issues_from_validation(exc, str(path), prov)
     if issues or case is None:
+        # a section whose preset is unknown misses its values: say it once
+        failed = {i.key.removesuffix(".preset") for i in issues if i.key.endswith(".preset")}
+        issues = [
+            i
+            for i in issues
+            if not (i.message.startswith("required key") and i.key.rsplit(".", 1)[0] in failed)
+        ]
         raise CaseError(issues)
     loaded = LoadedCase(case, path, data, prov)
     if check:

@@ -7,6 +7,7 @@ dimension and range, and stores the SI float (m). The annotation keeps a
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -75,7 +76,10 @@ def quantity(
     Args:
         unit: SI unit of the stored value.
         lab_unit: unit shown to users (examples, messages, resolved case).
-        gt, ge, lt, le: range bounds in SI units.
+        gt: exclusive lower bound in SI units.
+        ge: inclusive lower bound in SI units.
+        lt: exclusive upper bound in SI units.
+        le: inclusive upper bound in SI units.
     """
     spec = QuantitySpec(unit, lab_unit)
     bounds = {"gt": gt, "ge": ge, "lt": lt, "le": le}
@@ -114,8 +118,12 @@ def CurrentDensity(**bounds: float) -> Any:
 
 
 def spec_of(field_info: Any) -> QuantitySpec | None:
-    """Return the :class:`QuantitySpec` of a pydantic field, or None."""
+    """Return the :class:`QuantitySpec` of a pydantic field (also inside ``X | None``)."""
     for item in getattr(field_info, "metadata", []):
         if isinstance(item, QuantitySpec):
             return item
+    for arg in typing.get_args(getattr(field_info, "annotation", None)):
+        for item in getattr(arg, "__metadata__", ()):
+            if isinstance(item, QuantitySpec):
+                return item
     return None

@@ -1,0 +1,1 @@
+"""Case files: schema, loading, presets, derived quantities, checks (no DOLFINx)."""
