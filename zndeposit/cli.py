@@ -1,4 +1,4 @@
-"""Command line: ``zndeposit validate | show | mesh | info``."""
+"""Command line: ``zndeposit validate | show | mesh | schema | info``."""
 
 from __future__ import annotations
 
@@ -79,6 +79,20 @@ def _cmd_mesh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from zndeposit.case.reference import reference_markdown
+
+        print(reference_markdown(), end="")
+    else:
+        import json
+
+        from zndeposit.case.schema import Case
+
+        print(json.dumps(Case.model_json_schema(), indent=2))
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     import platform
 
@@ -137,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-v", "--verbose", action="store_true", help="show gmsh output")
     with_set(m)
     m.set_defaults(func=_cmd_mesh)
+
+    sc = sub.add_parser("schema", help="print the case-file JSON schema (or a Markdown reference)")
+    sc.add_argument("--markdown", action="store_true", help="Markdown tables of every key")
+    sc.set_defaults(func=_cmd_schema)
 
     i = sub.add_parser("info", help="versions of zndeposit and its FEM stack")
     i.set_defaults(func=_cmd_info)

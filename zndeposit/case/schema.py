@@ -47,7 +47,7 @@ class Domain(Section):
 class Surface(Section):
     """Initial anode surface profile y = anode.thickness + s(x)."""
 
-    kind: Literal["flat", "sinusoidal", "random"] = "flat"
+    kind: Literal["flat", "sinusoidal", "random"] = Field("flat", description="surface profile")
     amplitude: Length(ge=0) | None = Field(None, description="sinusoidal: half peak-to-peak")
     wavelength: Length(gt=0) | None = Field(None, description="sinusoidal: period along x")
     rms: Length(ge=0) | None = Field(None, description="random: RMS roughness")
@@ -82,7 +82,9 @@ class Nucleus(Section):
     height: Length(gt=0) | None = Field(
         None, description="height above the surface (default radius)"
     )
-    shape: Literal["semicircle", "ellipse", "rectangle", "triangle"] = "semicircle"
+    shape: Literal["semicircle", "ellipse", "rectangle", "triangle"] = Field(
+        "semicircle", description="cross-section of the nucleus"
+    )
 
     @property
     def top(self) -> float:
@@ -177,9 +179,9 @@ class PorousLayer(Section):
 class Coating(PorousLayer):
     """Artificial interface layer / SEI directly on the anode."""
 
-    name: str = "coating"
-    preset: str | None = None
-    description: str = ""
+    name: str = Field("coating", description="label used in reports")
+    preset: str | None = Field(None, description="materials-library preset filling unset keys")
+    description: str = Field("", description="free text")
     thickness: Length(gt=0) = Field(description='coating thickness, e.g. "1 um"')
     kinetic_factor: float = Field(
         1.0, gt=0, description="multiplier on i0 where Zn grows into this layer"
@@ -189,15 +191,17 @@ class Coating(PorousLayer):
 class Gap(Section):
     """Free electrolyte between coating and separator."""
 
-    thickness: Length(gt=0)
+    thickness: Length(gt=0) = Field(description='gap thickness, e.g. "5 um"')
 
 
 class Separator(PorousLayer):
     """Separator: homogenised porous layer, or resolved fibres cut out of the mesh."""
 
-    preset: str | None = None
-    description: str = ""
-    kind: Literal["homogenised", "resolved"] = "homogenised"
+    preset: str | None = Field(None, description="materials-library preset filling unset keys")
+    description: str = Field("", description="free text")
+    kind: Literal["homogenised", "resolved"] = Field(
+        "homogenised", description="porous continuum, or fibres cut out of the mesh"
+    )
     thickness: Length(gt=0) = Field(description='separator thickness, e.g. "260 um"')
     kinetic_factor: float = Field(1.0, gt=0, description="multiplier on i0 inside the separator")
     fibre_diameter: Length(gt=0) | None = Field(None, description="resolved: mean fibre diameter")
@@ -224,7 +228,9 @@ class Separator(PorousLayer):
 class Top(Section):
     """Top boundary: a bulk reservoir or a Zn counter electrode."""
 
-    kind: Literal["reservoir", "counter_electrode"] = "reservoir"
+    kind: Literal["reservoir", "counter_electrode"] = Field(
+        "reservoir", description="bulk reservoir (c = c_bulk, phi = 0) or Zn counter electrode"
+    )
     exchange_current_density: CurrentDensity(gt=0) | None = Field(
         None, description="counter electrode i0 (default: the anode's)"
     )
@@ -238,10 +244,10 @@ class Electrolyte(PorousLayer):
     Nernst-Planck theory (see :mod:`zndeposit.case.derived`).
     """
 
-    preset: str | None = None
-    description: str = ""
-    kind: Literal["liquid", "hydrogel", "solid"] = "liquid"
-    salt: str = ""
+    preset: str | None = Field(None, description="materials-library preset filling unset keys")
+    description: str = Field("", description="free text")
+    kind: Literal["liquid", "hydrogel", "solid"] = Field("liquid", description="electrolyte class")
+    salt: str = Field("", description="salt formula, informative")
     cation_valence: int = Field(2, ge=1, description="charge number of the cation (Zn2+: 2)")
     anion_valence: int = Field(-2, le=-1, description="charge number of the anion (SO4 2-: -2)")
     concentration: Concentration(gt=0) = Field(description='salt concentration, e.g. "2 mol/L"')
@@ -271,8 +277,8 @@ class Electrolyte(PorousLayer):
 class Kinetics(Section):
     """Butler-Volmer kinetics of Zn2+ + 2e- = Zn at the anode."""
 
-    preset: str | None = None
-    description: str = ""
+    preset: str | None = Field(None, description="materials-library preset filling unset keys")
+    description: str = Field("", description="free text")
     exchange_current_density: CurrentDensity(gt=0) = Field(description='i0, e.g. "1 mA/cm^2"')
     alpha_anodic: float = Field(0.75, gt=0, le=1, description="anodic transfer coefficient")
     alpha_cathodic: float = Field(0.25, gt=0, le=1, description="cathodic transfer coefficient")
@@ -284,8 +290,8 @@ class Kinetics(Section):
 class Interface(Section):
     """Diffuse Zn/electrolyte interface: energy, numerical width, anisotropy."""
 
-    preset: str | None = None
-    description: str = ""
+    preset: str | None = Field(None, description="materials-library preset filling unset keys")
+    description: str = Field("", description="free text")
     energy: quantity("J/m^2", "J/m^2", gt=0) = Field(description='e.g. "0.5 J/m^2"')
     width: Length(gt=0) = Field(description="10-90 % width of the diffuse interface")
     anisotropy: float = Field(0.0, ge=0, lt=1, description="surface-energy anisotropy strength")
@@ -303,7 +309,9 @@ class Interface(Section):
 class Control(Section):
     """Galvanostatic (current density) or potentiostatic (electrode potential) plating."""
 
-    mode: Literal["galvanostatic", "potentiostatic"] = "galvanostatic"
+    mode: Literal["galvanostatic", "potentiostatic"] = Field(
+        "galvanostatic", description="constant current or constant electrode potential"
+    )
     current_density: CurrentDensity(gt=0) | None = Field(
         None, description="plating current density (galvanostatic)"
     )
@@ -368,12 +376,18 @@ class Numerics(Section):
     dt_max: Time(gt=0) = Field("10 s", description="largest time step")
     dt_growth: float = Field(1.5, gt=1, description="dt factor after an easy step")
     dt_cutback: float = Field(0.5, gt=0, lt=1, description="dt factor after a failed step")
-    target_newton_iterations: int = Field(5, ge=1)
-    newton_rtol: float = Field(1e-8, gt=0, lt=1)
-    newton_atol: float = Field(1e-10, gt=0)
-    newton_max_iterations: int = Field(25, ge=1)
-    linear_solver: Literal["direct", "iterative"] = "direct"
-    line_search: Literal["bt", "basic", "l2", "cp"] = "bt"
+    target_newton_iterations: int = Field(
+        5, ge=1, description="Newton iterations aimed at per step"
+    )
+    newton_rtol: float = Field(1e-8, gt=0, lt=1, description="relative residual tolerance")
+    newton_atol: float = Field(1e-10, gt=0, description="absolute residual tolerance")
+    newton_max_iterations: int = Field(25, ge=1, description="Newton iterations before a cut")
+    linear_solver: Literal["direct", "iterative"] = Field(
+        "direct", description="MUMPS LU, or fieldsplit/GAMG Krylov for large meshes"
+    )
+    line_search: Literal["bt", "basic", "l2", "cp"] = Field(
+        "bt", description="SNES line search (bt survives Butler-Volmer exponentials)"
+    )
 
     @model_validator(mode="after")
     def _dt_order(self) -> Numerics:
@@ -391,15 +405,19 @@ class Output(Section):
 
     interval: Time(gt=0) | None = Field(None, description="simulated time between outputs")
     count: int = Field(20, ge=1, description="number of outputs when no interval is given")
-    fields: list[FieldName] = Field(default_factory=lambda: list(ALL_FIELDS))
-    formats: list[Literal["vtx", "xdmf"]] = Field(default_factory=lambda: ["vtx"])
+    fields: list[FieldName] = Field(
+        default_factory=lambda: list(ALL_FIELDS), description="fields written at each output"
+    )
+    formats: list[Literal["vtx", "xdmf"]] = Field(
+        default_factory=lambda: ["vtx"], description="VTX (.bp, ParaView) and/or XDMF"
+    )
 
 
 class Case(Section):
     """A complete zndeposit case (the root of the TOML file)."""
 
     title: str = Field(description="one line saying what the case shows")
-    description: str = ""
+    description: str = Field("", description="free text")
     domain: Domain
     anode: Anode
     coatings: list[Coating] = Field(default_factory=list)

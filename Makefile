@@ -1,0 +1,38 @@
+# zndeposit: the two commands a newcomer needs are `make demo` and `make test`.
+# Both create .venv (Python >= 3.12, found automatically) and install on first use.
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+CASE   ?= cases/bare_zn_2M_ZnSO4.toml
+OUT    ?= out/$(basename $(notdir $(CASE)))
+
+.PHONY: setup demo test verify lint format clean
+
+setup:
+	@scripts/bootstrap.sh
+
+## validate every example case, show the default one, mesh it with a preview
+demo: setup
+	$(BIN)/zndeposit validate cases/*.toml
+	$(BIN)/zndeposit show $(CASE)
+	$(BIN)/zndeposit mesh $(CASE) -o $(OUT)
+
+## the default test run (what CI runs): lint + all tests not marked slow
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "not slow"
+
+## the long verification runs (marked slow), results tabulated in docs/verification.md
+verify: setup
+	$(BIN)/python -m pytest -m slow -v
+
+lint: setup
+	$(BIN)/ruff check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) meshes/cache out .pytest_cache .ruff_cache
