@@ -17,6 +17,7 @@ FROM ghcr.io/fenics/dolfinx/dolfinx:v0.11.0
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libegl1 \
+        libegl-mesa0 \
         libgl1 \
         libosmesa6 \
         libx11-6 \

@@ -59,23 +59,55 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mesh_summary(info: Any) -> str:
+    st = info.stats
+    regions = ", ".join(f"{k} {v['cells']}" for k, v in st.get("regions", {}).items())
+    source = "cache" if info.from_cache else f"gmsh, {info.seconds:.1f} s"
+    return (
+        f"mesh {info.key} ({source}): {st.get('cells')} cells, {st.get('nodes')} nodes"
+        f" ({regions}); element size {st.get('h_min_um', 0):.3g}-{st.get('h_max_um', 0):.3g} um"
+    )
+
+
 def _cmd_mesh(args: argparse.Namespace) -> int:
     from zndeposit.case.load import load_case
-    from zndeposit.geometry.mesh import build_mesh
+    from zndeposit.fem import MPI, dolfinx
+    from zndeposit.geometry.mesh import build_mesh, load_mesh
+    from zndeposit.log import setup_logging
 
+    comm = MPI.COMM_WORLD
+    log = setup_logging(comm.rank, comm.size)
     loaded = load_case(args.case, parse_overrides(args.set))
-    info = build_mesh(loaded, cache_dir=Path(args.cache), verbose=args.verbose)
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(info.msh_path, out / "mesh.msh")
-    shutil.copy2(info.json_path, out / "mesh.json")
-    print(info.summary())
-    print(f"mesh written to {out / 'mesh.msh'}")
-    if not args.no_preview:
+    info, error = None, None
+    if comm.rank == 0:  # gmsh runs on one rank; the others wait for the file
+        try:
+            info = build_mesh(loaded, cache_dir=Path(args.cache), verbose=args.verbose)
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(info.msh_path, out / "mesh.msh")
+            shutil.copy2(info.json_path, out / "mesh.json")
+        except ZnDepositError as exc:
+            error = exc
+    error = comm.bcast(error, root=0)
+    if error is not None:
+        raise error
+    info = comm.bcast(info, root=0)
+    log.info(_mesh_summary(info))
+    data = load_mesh(info.msh_path, comm)
+    cells = data.mesh.topology.index_map(2).size_local
+    total = comm.allreduce(cells)
+    one = dolfinx.fem.form(dolfinx.fem.Constant(data.mesh, 1.0) * __import__("ufl").dx)
+    area = comm.allreduce(dolfinx.fem.assemble_scalar(one))
+    log.info(
+        f"loaded into DOLFINx on {comm.size} rank(s): {total} cells, area {area * 1e12:.6g} um^2"
+        + (f", {comm.allgather(cells)} cells per rank" if comm.size > 1 else "")
+    )
+    log.info(f"mesh written to {out / 'mesh.msh'} (coordinates in um)")
+    if not args.no_preview and comm.rank == 0:
         from zndeposit.viz.mesh_preview import preview_mesh
 
         png = preview_mesh(out / "mesh.msh", out / "mesh_preview.png", title=loaded.case.title)
-        print(f"preview written to {png}")
+        log.info(f"preview written to {png}")
     return 0
 
 

@@ -17,7 +17,20 @@ def test_case_file_reference_is_current():
 
 def test_reference_lists_every_section():
     md = reference_markdown()
-    for section in ["[domain]", "[anode.surface]", "[[anode.nuclei]]", "[[coatings]]", "[gap]",
-                    "[separator]", "[top]", "[electrolyte]", "[kinetics]", "[interface]",
-                    "[control]", "[mesh]", "[numerics]", "[output]"]:
+    for section in [
+        "[domain]",
+        "[anode.surface]",
+        "[[anode.nuclei]]",
+        "[[coatings]]",
+        "[gap]",
+        "[separator]",
+        "[top]",
+        "[electrolyte]",
+        "[kinetics]",
+        "[interface]",
+        "[control]",
+        "[mesh]",
+        "[numerics]",
+        "[output]",
+    ]:
         assert f"### `{section}`" in md
