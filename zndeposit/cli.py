@@ -1,4 +1,4 @@
-"""Command line: ``zndeposit validate | show | mesh | schema | info``."""
+"""Command line: ``zndeposit validate | show | mesh | run | schema | info``."""
 
 from __future__ import annotations
 
@@ -111,6 +111,25 @@ def _cmd_mesh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from zndeposit.case.load import load_case
+    from zndeposit.fem import MPI
+    from zndeposit.log import setup_logging
+    from zndeposit.solver.driver import run_case
+
+    comm = MPI.COMM_WORLD
+    setup_logging(comm.rank, comm.size, verbose=args.verbose)
+    loaded = load_case(args.case, parse_overrides(args.set))
+    out = Path(args.output) if args.output else Path("runs") / Path(args.case).stem
+    metrics = run_case(
+        loaded, out, cache_dir=Path(args.cache), overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )  # fmt: skip
+    if comm.rank == 0:
+        print(f"run finished: {out} (metrics: {metrics})")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     if args.markdown:
         from zndeposit.case.reference import reference_markdown
@@ -183,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-v", "--verbose", action="store_true", help="show gmsh output")
     with_set(m)
     m.set_defaults(func=_cmd_mesh)
+
+    r = sub.add_parser("run", help="evolve the deposit of a case into a run directory")
+    r.add_argument("case")
+    r.add_argument("-o", "--output", help="run directory (default: runs/<case name>)")
+    r.add_argument("--cache", default="meshes/cache", help="mesh cache (default: meshes/cache)")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("-v", "--verbose", action="store_true", help="log every step")
+    with_set(r)
+    r.set_defaults(func=_cmd_run)
 
     sc = sub.add_parser("schema", help="print the case-file JSON schema (or a Markdown reference)")
     sc.add_argument("--markdown", action="store_true", help="Markdown tables of every key")

@@ -146,7 +146,8 @@ def test_phase_field_coefficients_reproduce_energy_width_and_bv(write_case):
     dxi = np.gradient(xi, x)
     energy = np.trapezoid(pf.barrier * xi**2 * (1 - xi) ** 2 + 0.5 * pf.gradient * dxi**2, x)
     assert energy == pytest.approx(gamma, rel=1e-4)
-    # planar front: v = L_eta * integral h'(xi) dx must equal i0/(n F rho_m) per unit bracket
+    # planar front (solvability on the translation mode xi'):
+    # v = L_eta * integral(h'(xi) |xi'|) / integral(xi'^2) must equal i0/(n F rho_m) per unit bracket
     hprime = 30 * xi**2 * (1 - xi) ** 2
-    v = pf.kinetic * np.trapezoid(hprime, x)
+    v = pf.kinetic * np.trapezoid(hprime * np.abs(dxi), x) / np.trapezoid(dxi**2, x)
     assert v == pytest.approx(i0 / (2 * F * ZN_MOLAR_DENSITY), rel=1e-6)

@@ -288,10 +288,13 @@ def phase_field_coefficients(case: Case) -> PhaseField:
     With g = xi^2 (1 - xi)^2 the planar equilibrium profile is
     xi = (1 - tanh(x / (2 l))) / 2 with l = sqrt(kappa / (2 W)); its 10-90 %
     width is 2 ln(9) l and its energy gamma = sqrt(2 kappa W) / 6, so
-    W = 3 gamma / l and kappa = 6 gamma l. Integrating the Allen-Cahn equation
-    across that profile, the h'(xi) driving term moves a planar front at
-    v = 5 l L_eta [BV bracket] (integral of h'(xi(x)) dx = 5 l); equating v with
-    i0 [bracket] / (n F rho_m) gives L_eta = i0 / (5 l n F rho_m).
+    W = 3 gamma / l and kappa = 6 gamma l. A planar front driven by the
+    -L_eta h'(xi) [BV bracket] term travels at v = 6 l L_eta |bracket|: the
+    solvability condition projects the Allen-Cahn equation on the translation
+    mode xi0' (the Allen-Cahn operator is orthogonal to it), giving
+    v integral(xi0'^2) = L_eta |bracket| integral(h'(xi0) |xi0'|) with
+    integral(xi0'^2 dx) = 1/(6 l) and integral(h' |xi0'| dx) = 1. Equating v with
+    i0 |bracket| / (n F rho_m) gives L_eta = i0 / (6 l n F rho_m) (MODEL.md).
     """
     itf = case.interface
     length = itf.width / (2.0 * LN9)
@@ -300,7 +303,7 @@ def phase_field_coefficients(case: Case) -> PhaseField:
         length=length,
         barrier=3.0 * itf.energy / length,
         gradient=6.0 * itf.energy * length,
-        kinetic=i0 / (5.0 * length * ZN_ELECTRONS * FARADAY * ZN_MOLAR_DENSITY),
+        kinetic=i0 / (6.0 * length * ZN_ELECTRONS * FARADAY * ZN_MOLAR_DENSITY),
         mobility=itf.mobility,
     )
 

@@ -1,0 +1,482 @@
+"""Run outputs survive crashes; morphology metrics on a DOLFINx mesh (serial and MPI).
+
+Crash tests run the writer in a subprocess that SIGKILLs itself after a few
+output times, then read what it left.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zndeposit.io import (
+    Column,
+    Manifest,
+    MetricsWriter,
+    RunDirectory,
+    Timer,
+    bp5_index,
+    mark_bp5_closed,
+    read_metrics,
+    standard_columns,
+)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+
+def run_child(code: str, tmp_path: Path, *args: str, returncode: int = -signal.SIGKILL) -> str:
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(code))
+    proc = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == returncode, proc.stderr
+    return proc.stdout
+
+
+# --- metrics CSV --------------------------------------------------------------------------
+def test_metrics_round_trip_with_units(tmp_path):
+    cols = standard_columns(["electrolyte", "coating0"])
+    names = [c.name for c in cols]
+    assert names[0] == "t" and "t_plus_coating0" in names and names[-1] == "steps_rejected"
+    path = tmp_path / "metrics.csv"
+    with MetricsWriter(path, cols) as w:
+        w.write(
+            {
+                "t": 0.1,
+                "i": 100.0,
+                "charge": 36000.0 / 3,
+                "dendrite_height": 1.5e-6,
+                "c_min_interface": 1234.5,
+                "newton_its": 3,
+                "t_plus_coating0": 0.9,
+            }
+        )
+        w.write({"t": 1 / 3, "newton_its": 4.0})
+    header = path.read_text().splitlines()[0]
+    assert header.startswith("t [s],dt [s],E [V],eta [V],i [mA/cm^2],charge [mAh/cm^2],")
+    table = read_metrics(path)
+    assert table.units["i"] == "mA/cm^2" and table.units["dendrite_height"] == "um"
+    assert table["t"][1] == 1 / 3  # repr precision: exact round trip
+    assert table["i"][0] == pytest.approx(10.0)  # 100 A/m^2 = 10 mA/cm^2
+    assert table["charge"][0] == pytest.approx(1 / 3)
+    assert table["dendrite_height"][0] == pytest.approx(1.5)
+    assert table["c_min_interface"][0] == pytest.approx(1.2345)
+    assert list(table["newton_its"]) == [3, 4]
+    row = path.read_text().splitlines()[2].split(",")
+    assert row[names.index("newton_its")] == "4" and row[0] == repr(1 / 3)
+    assert np.isnan(table["E"]).all()
+    with pytest.raises(KeyError):
+        MetricsWriter(tmp_path / "x.csv", cols).write({"nonsense": 1.0})
+    with pytest.raises(ValueError):
+        Column("a,b", "m")
+
+
+def test_metrics_rank_nonzero_writes_nothing(tmp_path):
+    class Comm:
+        rank, size = 1, 2
+
+    w = MetricsWriter(tmp_path / "m.csv", [Column("t", "s")], Comm())
+    w.write({"t": 1.0})
+    w.close()
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_metrics_rows_survive_sigkill(tmp_path):
+    path = tmp_path / "metrics.csv"
+    run_child(
+        f"""
+        import os, signal
+        from zndeposit.io import MetricsWriter, standard_columns
+        w = MetricsWriter({str(path)!r}, standard_columns(["gap"]))
+        for k in range(4):
+            w.write({{"t": 0.5 * k, "newton_its": k}})
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        tmp_path,
+    )
+    with path.open("a") as fh:  # a row cut in the middle by a crash
+        fh.write("2.0,0.1,")
+    table = read_metrics(path)
+    assert list(table["t"]) == [0.0, 0.5, 1.0, 1.5]
+    assert list(table["newton_its"]) == [0, 1, 2, 3]
+    # appending after a restart keeps the rows
+    with MetricsWriter(tmp_path / "metrics2.csv", standard_columns(["gap"])) as w:
+        w.write({"t": 1.0})
+    with MetricsWriter(tmp_path / "metrics2.csv", standard_columns(["gap"]), append=True) as w:
+        w.write({"t": 2.0})
+    assert list(read_metrics(tmp_path / "metrics2.csv")["t"]) == [1.0, 2.0]
+    with pytest.raises(ValueError, match="header differs"):
+        MetricsWriter(tmp_path / "metrics2.csv", [Column("t", "s")], append=True)
+
+
+# --- manifest and run directory -----------------------------------------------------------
+def test_manifest_status_and_atomic_update(tmp_path, monkeypatch):
+    path = tmp_path / "manifest.json"
+    timer = Timer()
+    m = Manifest(path)
+    m.start(case_path=tmp_path / "case.toml", case_hash="abc123", command=["zndeposit", "run"])
+    data = Manifest.read(path)
+    assert data["status"] == "running" and data["case"]["hash"] == "abc123"
+    assert data["versions"]["python"] and data["versions"]["numpy"]
+    assert data["mpi_size"] == 1 and data["command"] == ["zndeposit", "run"]
+    with timer("assembly"):
+        pass
+    timer.add("assembly", 1.0)
+    m.update(mesh={"cells": 10}, timings_s=timer.totals(), solver={"newton_its": 3})
+    m.update(mesh={"vertices": 8})
+    data = Manifest.read(path)
+    assert data["mesh"] == {"cells": 10, "vertices": 8}
+    assert data["timings_s"]["assembly"] >= 1.0 and timer.counts()["assembly"] == 2
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        m.update(solver={"newton_its": 99})
+    monkeypatch.undo()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert Manifest.read(path)["solver"]["newton_its"] == 3  # old file intact
+
+    with pytest.raises(RuntimeError), m.guard():
+        raise RuntimeError("diverged at t = 1 s")
+    data = Manifest.read(path)
+    assert data["status"] == "failed" and "diverged" in data["error"] and data["end_time"]
+
+    m2 = Manifest(tmp_path / "m2.json")
+    m2.start()
+    with pytest.raises(KeyboardInterrupt), m2.guard():
+        raise KeyboardInterrupt
+    assert Manifest.read(tmp_path / "m2.json")["status"] == "interrupted"
+    m3 = Manifest(tmp_path / "m3.json")
+    m3.start()
+    with m3.guard():
+        pass
+    assert Manifest.read(tmp_path / "m3.json")["status"] == "finished"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_run_directory_layout(tmp_path):
+    run = tmp_path / "run"
+    with RunDirectory(run) as rd:
+        rd.write_case('title = "x"\n')
+        rd.manifest.start(case_hash="h")
+        with rd.metrics_writer([Column("t", "s")]) as w:
+            w.write({"t": 0.0})
+        logging.getLogger("zndeposit").warning("hello from the run")
+    assert (run / "case.resolved.toml").read_text() == 'title = "x"\n'
+    assert (run / "fields").is_dir()
+    assert "hello from the run" in (run / "run.log").read_text()
+    assert Manifest.read(run / "manifest.json")["status"] == "running"
+    with pytest.raises(FileExistsError):
+        RunDirectory(run)
+    RunDirectory(run, overwrite=True, log=False)
+    assert not (run / "manifest.json").exists() and (run / "fields").is_dir()
+
+
+# --- field files ----------------------------------------------------------------------------
+FIELD_CHILD = """
+import os, signal, sys
+from zndeposit.fem import dolfinx, MPI
+import dolfinx.fem, dolfinx.mesh
+from zndeposit.io import FieldWriter
+
+out, nkill, sig = sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "KILL"
+mesh = dolfinx.mesh.create_unit_square(MPI.COMM_WORLD, 6, 6)
+P1 = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+DG0v = dolfinx.fem.functionspace(mesh, ("DG", 0, (2,)))
+fields = {n: dolfinx.fem.Function(P1) for n in ("xi", "c", "c_anion", "phi", "reaction_rate")}
+fields["current"] = dolfinx.fem.Function(DG0v)
+with FieldWriter(out, fields, formats=("vtx", "xdmf")) as fw:
+    for k in range(5):
+        for j, f in enumerate(fields.values()):
+            f.x.array[:] = 10 * k + j
+        fw.write(0.5 * k)
+        print(k, flush=True)
+        if k == nkill:
+            os.kill(os.getpid(), getattr(signal, "SIG" + sig))
+"""
+P1_NAMES = ("xi", "c", "c_anion", "phi", "reaction_rate")
+
+
+def _hdf5_reader():
+    """Read a float64 dataset with the HDF5 library DOLFINx loaded (no h5py needed)."""
+    from zndeposit.fem import dolfinx  # noqa: F401  (loads libhdf5)
+
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("needs /proc/self/maps to find libhdf5")
+    libs = {ln.split()[-1] for ln in maps.read_text().splitlines() if "/libhdf5." in ln}
+    if not libs:
+        pytest.skip("libhdf5 not loaded")
+    lib = ctypes.CDLL(sorted(libs)[0])
+    hid = ctypes.c_int64
+    lib.H5open()
+    lib.H5Eset_auto2.argtypes = [hid, ctypes.c_void_p, ctypes.c_void_p]
+    lib.H5Eset_auto2(0, None, None)
+    lib.H5Fopen.restype, lib.H5Fopen.argtypes = hid, [ctypes.c_char_p, ctypes.c_uint, hid]
+    lib.H5Dopen2.restype, lib.H5Dopen2.argtypes = hid, [hid, ctypes.c_char_p, hid]
+    lib.H5Dget_space.restype, lib.H5Dget_space.argtypes = hid, [hid]
+    lib.H5Sget_simple_extent_ndims.argtypes = [hid]
+    lib.H5Sget_simple_extent_dims.argtypes = [hid, ctypes.POINTER(ctypes.c_uint64), ctypes.c_void_p]
+    lib.H5Dread.argtypes = [hid, hid, hid, hid, hid, ctypes.c_void_p]
+    for name in ("H5Sclose", "H5Dclose", "H5Fclose"):
+        getattr(lib, name).argtypes = [hid]
+    native_double = hid.in_dll(lib, "H5T_NATIVE_DOUBLE_g").value
+
+    def read(path: Path, dataset: str) -> np.ndarray:
+        f = lib.H5Fopen(str(path).encode(), 0, 0)
+        if f < 0:
+            raise OSError(f"HDF5 cannot open {path}")
+        try:
+            d = lib.H5Dopen2(f, dataset.encode(), 0)
+            if d < 0:
+                raise KeyError(dataset)
+            s = lib.H5Dget_space(d)
+            dims = (ctypes.c_uint64 * lib.H5Sget_simple_extent_ndims(s))()
+            lib.H5Sget_simple_extent_dims(s, dims, None)
+            out = np.empty(tuple(dims), dtype=np.float64)
+            assert lib.H5Dread(d, native_double, 0, 0, 0, out.ctypes.data) >= 0
+            lib.H5Sclose(s)
+            lib.H5Dclose(d)
+            return out
+        finally:
+            lib.H5Fclose(f)
+
+    return read
+
+
+def _xdmf_steps(path: Path) -> dict[str, list[float]]:
+    steps: dict[str, list[float]] = {}
+    for grid in ET.parse(path).getroot().iter("Grid"):
+        time = grid.find("Time")
+        if time is not None:
+            steps.setdefault(grid.get("Name"), []).append(float(time.get("Value")))
+    return steps
+
+
+@pytest.mark.fem
+def test_field_writer_all_fields(tmp_path):
+    out = tmp_path / "fields"
+    run_child(FIELD_CHILD, tmp_path, str(out), "-1", returncode=0)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "P1.bp",
+        "current.bp",
+        "fields.h5",
+        "fields.xdmf",
+    ]
+    for bp in ("P1.bp", "current.bp"):
+        idx = bp5_index(out / bp)
+        assert (idx.steps, idx.active, idx.complete) == (5, False, True)
+    steps = _xdmf_steps(out / "fields.xdmf")
+    assert set(steps) == {*P1_NAMES, "current"}
+    assert all(v == [0.0, 0.5, 1.0, 1.5, 2.0] for v in steps.values())
+    read = _hdf5_reader()
+    assert np.all(read(out / "fields.h5", "/Function/phi/1_5") == 33.0)
+
+
+@pytest.mark.fem
+def test_field_files_readable_after_sigkill(tmp_path):
+    out = tmp_path / "fields"
+    printed = run_child(FIELD_CHILD, tmp_path, str(out), "2")
+    assert printed.split() == ["0", "1", "2"]
+    # VTX: 3 complete steps, index still marked "writer active"
+    sizes = {}
+    for bp in ("P1.bp", "current.bp"):
+        idx = bp5_index(out / bp)
+        assert (idx.steps, idx.active, idx.complete, idx.writers) == (3, True, True, 1)
+        mark_bp5_closed(out / bp)
+        assert not bp5_index(out / bp).active
+        sizes[bp] = (out / bp / "data.0").stat().st_size
+    assert min(sizes.values()) > 0
+    # XDMF: flushed after every output time, so the HDF5 file opens and holds step 2
+    steps = _xdmf_steps(out / "fields.xdmf")
+    assert all(v == [0.0, 0.5, 1.0] for v in steps.values()) and len(steps) == 6
+    read = _hdf5_reader()
+    assert np.all(read(out / "fields.h5", "/Function/xi/1") == 20.0)
+    current = read(out / "fields.h5", "/Function/current/1")  # 2D vectors padded to 3D
+    assert (
+        current.shape == (72, 3) and np.all(current[:, :2] == 25.0) and np.all(current[:, 2] == 0)
+    )
+    assert read(out / "fields.h5", "/Mesh/mesh/geometry").shape == (49, 2)
+
+
+@pytest.mark.fem
+def test_field_files_closed_on_ctrl_c(tmp_path):
+    """SIGINT raises KeyboardInterrupt; the context manager closes the files."""
+    out = tmp_path / "fields"
+    run_child(FIELD_CHILD, tmp_path, str(out), "1", "INT", returncode=-signal.SIGINT)
+    idx = bp5_index(out / "P1.bp")
+    assert (idx.steps, idx.active, idx.complete) == (2, False, True)
+    assert all(v == [0.0, 0.5] for v in _xdmf_steps(out / "fields.xdmf").values())
+
+
+@pytest.mark.fem
+def test_vtx_readable_with_adios2_after_sigkill(tmp_path):
+    """Only where the ADIOS2 Python module exists (not in the solver wheel)."""
+    adios2 = pytest.importorskip("adios2")
+    out = tmp_path / "fields"
+    run_child(FIELD_CHILD, tmp_path, str(out), "1")
+    with adios2.FileReader(str(out / "P1.bp")) as f:
+        assert f.num_steps() == 2
+        assert np.all(f.read("c", step_selection=[1, 1]) == 11.0)
+
+
+# --- morphology on a DOLFINx mesh ----------------------------------------------------------
+L, HD, Y0, A, ELL = 40e-6, 20e-6, 10e-6, 2e-6, 0.5e-6  # m
+
+
+def tanh_case_metrics() -> dict[str, float]:
+    """Metrics of xi = (1 - tanh((y - y0 - a sin(2 pi x / L)) / (2 l))) / 2 on an 80 x 40 mesh."""
+    from zndeposit.fem import MPI, dolfinx  # dolfinx.fem, dolfinx.mesh come with it
+    from zndeposit.metrics import band_minimum, deposit_thickness, focusing_factor, morphology
+
+    mesh = dolfinx.mesh.create_rectangle(
+        MPI.COMM_WORLD, [np.array([0.0, 0.0]), np.array([L, HD])], [80, 40]
+    )
+    V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+    xi, c, rate = (dolfinx.fem.Function(V) for _ in range(3))
+    k = 2 * np.pi / L
+    xi.interpolate(lambda x: 0.5 * (1 - np.tanh((x[1] - Y0 - A * np.sin(k * x[0])) / (2 * ELL))))
+    c.interpolate(lambda x: 1000.0 * (1.0 + x[1] / HD))
+    rate.interpolate(lambda x: 1.0 + 0.5 * np.sin(k * x[0]))
+    m = morphology(xi, 0.0, L, nbins=80, initial_height=Y0)
+    out = {key: float(v) for key, v in m.scalars().items()}
+    out["c_min"] = band_minimum(c, xi)
+    out["focus_gradient"] = focusing_factor(rate, xi)
+    out["focus_area"] = focusing_factor(rate, xi, weight="area")
+    out["thickness"] = deposit_thickness(xi, L)
+    return out
+
+
+def _ellipe(m: float) -> float:
+    a, b, c = 1.0, math.sqrt(1.0 - m), math.sqrt(m)
+    s, p = 0.5 * c * c, 0.5
+    while abs(c) > 1e-16:
+        a, b, c = 0.5 * (a + b), math.sqrt(a * b), 0.5 * (a - b)
+        p *= 2.0
+        s += p * c * c
+    return math.pi / (2.0 * a) * (1.0 - s)
+
+
+@pytest.mark.fem
+def test_morphology_tanh_profile():
+    r = tanh_case_metrics()
+    ak = A * 2 * math.pi / L
+    ratio = 2 / math.pi * math.sqrt(1 + ak**2) * _ellipe(ak**2 / (1 + ak**2))
+    # mesh size 0.5 um = l: P1 interpolation of the tanh moves the contour by < 0.01 um
+    assert r["height_max"] == pytest.approx(Y0 + A, abs=0.02e-6)
+    assert r["dendrite_height"] == pytest.approx(A, abs=0.02e-6)
+    assert r["roughness_rms"] == pytest.approx(A / math.sqrt(2), rel=5e-3)  # found 1.1e-3
+    assert r["length_ratio"] == pytest.approx(ratio, rel=5e-4)  # found 5e-5
+    # band 0.1 < xi < 0.9 reaches 2 l atanh(0.8) = 1.10 um below the lowest front point (8 um)
+    y_band = Y0 - A - 2 * ELL * math.atanh(0.8)
+    assert 1000 * (1 + y_band / HD) <= r["c_min"] <= 1000 * (1 + (y_band + 0.5e-6) / HD)
+    assert r["focus_gradient"] == pytest.approx(1.5, rel=0.01)
+    assert r["focus_area"] == pytest.approx(1.5, rel=0.01)
+    assert r["thickness"] == pytest.approx(Y0, rel=1e-3)  # int xi dy = front height
+
+
+def _mpiexec() -> str:
+    found = Path(sys.executable).with_name("mpiexec")
+    exe = str(found) if found.exists() else shutil.which("mpiexec")
+    if exe is None:
+        pytest.skip("no mpiexec")
+    return exe
+
+
+@pytest.mark.fem
+@pytest.mark.mpi
+def test_morphology_tanh_profile_mpi(tmp_path):
+    mpiexec = _mpiexec()
+    code = f"""
+    import json, sys
+    sys.path.insert(0, {str(HERE)!r})
+    from test_outputs import tanh_case_metrics
+    from zndeposit.fem import MPI
+    r = tanh_case_metrics()
+    if MPI.COMM_WORLD.rank == 0:
+        print(json.dumps(r))
+    """
+    script = tmp_path / "mpi_child.py"
+    script.write_text(textwrap.dedent(code))
+    proc = subprocess.run(
+        [mpiexec, "-n", "2", sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    serial = tanh_case_metrics()
+    for key, value in serial.items():
+        assert parallel[key] == pytest.approx(value, rel=1e-12, abs=1e-18), key
+
+
+@pytest.mark.fem
+@pytest.mark.mpi
+def test_run_directory_on_two_ranks(tmp_path):
+    run = tmp_path / "run"
+    code = f"""
+    from zndeposit.fem import dolfinx, MPI
+    import dolfinx.fem, dolfinx.mesh
+    from zndeposit.io import RunDirectory, standard_columns
+
+    comm = MPI.COMM_WORLD
+    mesh = dolfinx.mesh.create_unit_square(comm, 8, 8)
+    V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+    xi, c = dolfinx.fem.Function(V), dolfinx.fem.Function(V)
+    rd = RunDirectory({str(run)!r}, comm)
+    rd.write_case("title = 'mpi'")
+    rd.manifest.start(case_hash="h")
+    with rd.metrics_writer(standard_columns()) as mw, rd.field_writer(
+        {{"xi": xi, "c": c}}, ("vtx", "xdmf")
+    ) as fw:
+        for k in range(2):
+            c.x.array[:] = k
+            fw.write(float(k))
+            mw.write({{"t": float(k)}})
+    rd.manifest.finish()
+    rd.close()
+    """
+    script = tmp_path / "mpi_run.py"
+    script.write_text(textwrap.dedent(code))
+    proc = subprocess.run(
+        [_mpiexec(), "-n", "2", sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert list(read_metrics(run / "metrics.csv")["t"]) == [0.0, 1.0]  # rank 0 only: no dupes
+    data = Manifest.read(run / "manifest.json")
+    assert data["mpi_size"] == 2 and data["status"] == "finished"
+    assert (
+        data["versions"]["dolfinx"]
+        and data["versions"]["petsc"]
+        and data["versions"]["mpi_library"]
+    )
+    idx = bp5_index(run / "fields" / "P1.bp")
+    assert (idx.steps, idx.active, idx.complete) == (2, False, True) and idx.writers == 2
+    assert all(v == [0.0, 1.0] for v in _xdmf_steps(run / "fields" / "fields.xdmf").values())

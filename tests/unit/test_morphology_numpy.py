@@ -1,0 +1,123 @@
+"""Morphology metrics on plain arrays (no DOLFINx): contours of analytic fields."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from zndeposit.metrics.morphology import (
+    contour_segments,
+    height_profile,
+    morphology_from_segments,
+    roughness_rms,
+    segments_length,
+)
+
+W, H = 40.0, 20.0  # domain (um; the functions are unit-agnostic)
+
+
+def grid(nx: int, ny: int, width: float = W, height: float = H):
+    """Structured triangulation: each rectangle split into two triangles."""
+    x, y = np.meshgrid(np.linspace(0, width, nx + 1), np.linspace(0, height, ny + 1))
+    pts = np.column_stack([x.ravel(), y.ravel()])
+    i, j = np.meshgrid(np.arange(nx), np.arange(ny))
+    v0 = (j * (nx + 1) + i).ravel()
+    v1, v2, v3 = v0 + 1, v0 + nx + 2, v0 + nx + 1
+    tris = np.concatenate([np.column_stack([v0, v1, v2]), np.column_stack([v0, v2, v3])])
+    return pts, tris
+
+
+def ellipe(m: float) -> float:
+    """Complete elliptic integral of the second kind E(m) by the AGM."""
+    a, b, c = 1.0, math.sqrt(1.0 - m), math.sqrt(m)
+    s, p = 0.5 * c * c, 0.5
+    while abs(c) > 1e-16:
+        a, b, c = 0.5 * (a + b), math.sqrt(a * b), 0.5 * (a - b)
+        p *= 2.0
+        s += p * c * c
+    return math.pi / (2.0 * a) * (1.0 - s)
+
+
+def test_ellipe_against_quadrature():
+    k = 2 * math.pi * 2.0 / W
+    x = np.linspace(0, W, 20001)[:-1]
+    quad = np.mean(np.sqrt(1 + (2.0 * k * np.cos(k * x)) ** 2))
+    ak = 2.0 * k
+    exact = 2 / math.pi * math.sqrt(1 + ak**2) * ellipe(ak**2 / (1 + ak**2))
+    assert exact == pytest.approx(quad, rel=1e-12)
+
+
+def test_flat_front():
+    pts, tris = grid(40, 20)
+    y0 = 7.3  # between grid lines
+    segs = contour_segments(pts, tris, 0.5 - (pts[:, 1] - y0), level=0.5)
+    m = morphology_from_segments(segs, 0.0, W, nbins=50, initial_height=5.0)
+    assert np.allclose(segs[..., 1], y0, atol=1e-12)
+    assert np.allclose(m.h, y0, atol=1e-12)
+    assert m.height_max == pytest.approx(y0, abs=1e-12)
+    assert m.dendrite_height == pytest.approx(y0 - 5.0, abs=1e-12)
+    assert m.length_ratio == pytest.approx(1.0, abs=1e-12)
+    assert m.roughness_rms == pytest.approx(0.0, abs=1e-12)
+
+
+def test_flat_front_through_vertices():
+    """A contour passing exactly through grid nodes is still counted once."""
+    pts, tris = grid(40, 20)
+    segs = contour_segments(pts, tris, pts[:, 1], level=10.0)
+    assert segments_length(segs) == pytest.approx(W, rel=1e-12)
+
+
+def test_sinusoidal_front():
+    """y = y0 + a sin(2 pi x / L): roughness a/sqrt(2); arc length by E(m)."""
+    a, y0 = 2.0, 10.0
+    k = 2 * math.pi / W
+    pts, tris = grid(320, 160)  # h = 0.125
+    front = y0 + a * np.sin(k * pts[:, 0])
+    segs = contour_segments(pts, tris, front - pts[:, 1], level=0.0)
+    m = morphology_from_segments(segs, 0.0, W, nbins=200, initial_height=y0)
+    ak = a * k
+    ratio = 2 / math.pi * math.sqrt(1 + ak**2) * ellipe(ak**2 / (1 + ak**2))
+    # bin maxima shift h by < |h'| dx / 2 = 0.03; linear interpolation O(h^2)
+    assert m.roughness_rms == pytest.approx(a / math.sqrt(2), rel=1e-3)  # found 1.3e-4
+    assert m.length_ratio == pytest.approx(ratio, rel=1e-5)  # found 7.5e-7
+    assert m.height_max == pytest.approx(y0 + a, abs=2e-3)
+    assert m.dendrite_height == pytest.approx(a, abs=2e-3)
+    assert m.height_mean == pytest.approx(y0, abs=0.02)
+
+
+def test_semicircle_bump():
+    """Flat surface at y0 with a semicircular bump of radius R: height R, length W - 2R + pi R."""
+    y0, R, xc = 5.0, 6.0, 17.0
+    pts, tris = grid(400, 200)  # h = 0.1
+    dist = np.minimum(pts[:, 1] - y0, np.hypot(pts[:, 0] - xc, pts[:, 1] - y0) - R)
+    segs = contour_segments(pts, tris, -dist, level=0.0)
+    m = morphology_from_segments(segs, 0.0, W, nbins=400, initial_height=y0)
+    assert m.height_max == pytest.approx(y0 + R, abs=1e-3)
+    assert m.dendrite_height == pytest.approx(R, rel=1e-3)
+    assert m.length_ratio == pytest.approx((W - 2 * R + math.pi * R) / W, rel=5e-5)  # 5.2e-6
+
+
+def test_profile_bins_and_empty():
+    x, h = height_profile(np.zeros((0, 2, 2)), 0.0, 1.0, 4)
+    assert np.allclose(x, [0.125, 0.375, 0.625, 0.875])
+    assert np.isnan(h).all()
+    assert np.isnan(roughness_rms(h))
+    # one long sloped segment spanning all bins: bin maxima at right bin edges
+    seg = np.array([[[1.0, 1.0], [0.0, 0.0]]])
+    _, h = height_profile(seg, 0.0, 1.0, 4)
+    assert np.allclose(h, [0.25, 0.5, 0.75, 1.0])
+    # a vertical segment
+    seg = np.array([[[0.3, 0.1], [0.3, 0.9]]])
+    _, h = height_profile(seg, 0.0, 1.0, 4)
+    assert h[1] == pytest.approx(0.9) and np.isnan(h[[0, 2, 3]]).all()
+
+
+def test_overhang_takes_highest_point():
+    """A mushroom-shaped contour: h(x) is the top, not the first crossing."""
+    segs = np.array([[[0.0, 1.0], [1.0, 1.0]], [[0.2, 1.0], [0.2, 3.0]], [[0.2, 3.0], [0.8, 3.0]]])
+    m = morphology_from_segments(segs, 0.0, 1.0, nbins=10, initial_height=1.0)
+    assert m.height_max == pytest.approx(3.0)
+    assert m.dendrite_height == pytest.approx(2.0)
+    assert m.length == pytest.approx(1.0 + 2.0 + 0.6)

@@ -1,0 +1,176 @@
+"""The run directory: one folder per run with a fixed layout.
+
+::
+
+    <run>/
+      case.resolved.toml   the case as run, every default filled in (lab units)
+      manifest.json        versions, command, case hash, status, timings
+      metrics.csv          one row per output time, units in the header
+      run.log              the ``zndeposit`` log (rank 0)
+      fields/              VTX ``.bp`` directories and/or ``fields.xdmf`` + ``.h5``
+
+Every rank may create and use a :class:`RunDirectory`; only rank 0 touches the
+file system, and errors on rank 0 are raised on every rank (no deadlock).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from zndeposit.io.manifest import Manifest, atomic_write_text
+from zndeposit.io.metrics_csv import Column, MetricsWriter
+from zndeposit.log import LOGGER_NAME
+
+if TYPE_CHECKING:
+    from dolfinx.fem import Function
+
+    from zndeposit.io.fields import FieldWriter
+
+__all__ = ["RunDirectory"]
+
+CASE_FILE = "case.resolved.toml"
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.csv"
+LOG_FILE = "run.log"
+FIELDS_DIR = "fields"
+_OUTPUTS = (CASE_FILE, MANIFEST_FILE, METRICS_FILE, LOG_FILE, FIELDS_DIR)
+
+
+class RunDirectory:
+    """Create (rank 0) and hand out the files of one run.
+
+    Args:
+        path: the run folder.
+        comm: MPI communicator (``.rank``, ``.size``, ``.bcast``), or None for serial.
+        overwrite: remove the outputs of a previous run in ``path`` first; without
+            it an existing ``manifest.json`` or ``metrics.csv`` is an error.
+        log: attach a ``run.log`` file handler to the ``zndeposit`` logger (rank 0).
+
+    Raises:
+        FileExistsError: ``path`` already holds a run and ``overwrite`` is False.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        comm: Any = None,
+        *,
+        overwrite: bool = False,
+        log: bool = True,
+    ):
+        self.path = Path(path)
+        self.comm = comm
+        self.rank = 0 if comm is None else int(comm.rank)
+        self._handler: logging.Handler | None = None
+        error: str | None = None
+        if self.rank == 0:
+            try:
+                self._prepare(overwrite)
+            except OSError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        if comm is not None:
+            error = comm.bcast(error, root=0)
+        if error is not None:
+            raise FileExistsError(error) if "FileExistsError" in error else OSError(error)
+        self.manifest = Manifest(self.manifest_path, comm)
+        if log:
+            self.attach_log()
+
+    def _prepare(self, overwrite: bool) -> None:
+        existing = [n for n in (MANIFEST_FILE, METRICS_FILE) if (self.path / n).exists()]
+        if existing and not overwrite:
+            raise FileExistsError(
+                f"{self.path} already holds a run ({', '.join(existing)}); "
+                "choose another folder or overwrite"
+            )
+        if overwrite:
+            for name in _OUTPUTS:
+                target = self.path / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+        self.fields_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- paths -----------------------------------------------------------------------------
+    @property
+    def case_path(self) -> Path:
+        """``case.resolved.toml``."""
+        return self.path / CASE_FILE
+
+    @property
+    def manifest_path(self) -> Path:
+        """``manifest.json``."""
+        return self.path / MANIFEST_FILE
+
+    @property
+    def metrics_path(self) -> Path:
+        """``metrics.csv``."""
+        return self.path / METRICS_FILE
+
+    @property
+    def log_path(self) -> Path:
+        """``run.log``."""
+        return self.path / LOG_FILE
+
+    @property
+    def fields_dir(self) -> Path:
+        """``fields/``."""
+        return self.path / FIELDS_DIR
+
+    # --- content ---------------------------------------------------------------------------
+    def write_case(self, text: str) -> None:
+        """Write the resolved case TOML (e.g. ``resolved_toml(case)``) atomically."""
+        if self.rank == 0:
+            atomic_write_text(self.case_path, text)
+
+    def metrics_writer(self, columns: Sequence[Column], *, append: bool = False) -> MetricsWriter:
+        """A :class:`MetricsWriter` on ``metrics.csv``."""
+        return MetricsWriter(self.metrics_path, columns, self.comm, append=append)
+
+    def field_writer(
+        self, fields: Mapping[str, Function], formats: Iterable[str] = ("vtx",)
+    ) -> FieldWriter:
+        """A :class:`~zndeposit.io.fields.FieldWriter` on ``fields/`` (collective)."""
+        from zndeposit.io.fields import FieldWriter
+
+        return FieldWriter(self.fields_dir, fields, formats)
+
+    # --- logging ---------------------------------------------------------------------------
+    def attach_log(self, level: int = logging.DEBUG) -> None:
+        """Copy the ``zndeposit`` log into ``run.log`` (rank 0; every record flushed)."""
+        if self.rank != 0 or self._handler is not None:
+            return
+        handler = logging.FileHandler(self.log_path, mode="a", encoding="utf-8")
+        handler.setLevel(level)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger(LOGGER_NAME).addHandler(handler)
+        self._handler = handler
+
+    def detach_log(self) -> None:
+        """Remove and close the ``run.log`` handler (idempotent)."""
+        if self._handler is not None:
+            logging.getLogger(LOGGER_NAME).removeHandler(self._handler)
+            self._handler.close()
+            self._handler = None
+
+    def close(self) -> None:
+        """Detach the log file (the writers are closed by their owners)."""
+        self.detach_log()
+
+    def __enter__(self) -> RunDirectory:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

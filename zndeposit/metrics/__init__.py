@@ -1,0 +1,37 @@
+"""Quantities computed from the solution at output times (morphology of the deposit).
+
+DOLFINx is imported only by the functions that take a ``Function``, so the
+pure-numpy parts work anywhere.
+"""
+
+from __future__ import annotations
+
+from zndeposit.metrics.morphology import (
+    Morphology,
+    band_minimum,
+    contour_segments,
+    deposit_thickness,
+    focusing_factor,
+    height_profile,
+    integrate,
+    interface_segments,
+    morphology,
+    morphology_from_segments,
+    roughness_rms,
+    segments_length,
+)
+
+__all__ = [
+    "Morphology",
+    "band_minimum",
+    "contour_segments",
+    "deposit_thickness",
+    "focusing_factor",
+    "height_profile",
+    "integrate",
+    "interface_segments",
+    "morphology",
+    "morphology_from_segments",
+    "roughness_rms",
+    "segments_length",
+]

@@ -1,0 +1,198 @@
+"""The coupled deposition model: residual forms of (xi, c, psi) and the galvanostatic constraint.
+
+Scaled unknowns: xi (phase field), c = c_bulk-equivalent / c_bulk, psi = F phi/(R T);
+the electrode potential enters as psi_E = F E / (R T) (a global unknown
+under galvanostatic control). Time discretisation: backward Euler.
+
+Equations (each multiplied by dt, divided by c_bulk or F c_bulk, and by l^2
+so residual entries are O(1); s = 1 - h(xi), s_d = s + metal_share):
+
+    porosity s_d (c+ - c+_n) + dt div(s_d N+) + 2 porosity (rho_m - c+) s (xi - xi_n) = 0
+    dt div(s_d i) + n 2 porosity rho_m s (xi - xi_n) = 0          (charge, i/(F c_bulk))
+    (xi - xi_n) + dt L_sigma [W g' - kappa lap xi (+ kappa |grad xi| K)] + dt L_eta k h' BV = 0
+
+The deposition sink draws Zn2+ from the electrolyte with weight 2 s = q'(xi)
+(see :func:`~zndeposit.physics.interface.deposit_measure`), so deposited Zn is
+rho_m * integral(porosity q(xi)) and Faraday's law holds exactly with the
+constraint n F rho_m d/dt integral(porosity q(xi)) = I_applied * width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ufl
+
+from zndeposit.physics import interface as itf
+from zndeposit.physics.kinetics import bv_bracket
+from zndeposit.physics.parameters import ModelParameters
+from zndeposit.physics.transport import (
+    RegionCoefficients,
+    anion_concentration,
+    cation_concentration,
+    fluxes,
+    ion_ratios,
+    ionic_current,
+)
+
+
+@dataclass
+class ModelState:
+    """UFL handles of the unknowns and lagged quantities.
+
+    Attributes:
+        w: current mixed unknown (xi, c, psi).
+        w_n: previous step.
+        psi_e: electrode potential F E/(R T), DG0 Function (global value).
+        curvature: lagged curvature K = div(n), 1/m (from a projected normal).
+        dt: time step, s (Constant).
+    """
+
+    w: object
+    w_n: object
+    psi_e: object
+    curvature: object
+    dt: object
+
+
+@dataclass
+class Measures:
+    """Integration measures: consistent, lumped (vertex rule) and top boundary."""
+
+    dx: ufl.Measure
+    dx_lumped: ufl.Measure
+    ds_top: ufl.Measure | None
+
+
+@dataclass
+class ModelForms:
+    """Residual F (rank 1), galvanostatic constraint G (rank 0 or None), output expressions."""
+
+    residual: ufl.Form
+    constraint: ufl.Form | None  # = constraint_offset(dt, I, width) when satisfied
+    current: ufl.core.expr.Expr  # i, A/m^2 (vector)
+    interfacial_current: ufl.core.expr.Expr  # BV current density, A/m^2 (>0 anodic)
+    cation: ufl.core.expr.Expr  # c+, mol/m^3
+    anion: ufl.core.expr.Expr  # c-, mol/m^3
+    deposit: ufl.core.expr.Expr  # porosity * q(xi): deposited Zn per volume / rho_m
+    n_f_eta: ufl.core.expr.Expr  # n F eta_eff / (R T)
+
+
+def interfacial_bv(
+    p: ModelParameters, st: ModelState, co: RegionCoefficients
+) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr, ufl.core.expr.Expr]:
+    """(kinetic factor k(n), BV bracket, n f eta_eff) at every point."""
+    xi, c, psi = ufl.split(st.w)
+    normal = itf.growth_normal(xi, p.length)
+    n_f_eta = p.n * (st.psi_e - psi)
+    if p.formulation == "sharp":
+        stiff = itf.stiffness_factor(normal, p.anisotropy, p.fold, p.angle)
+        gibbs_thomson = p.gamma * stiff * p.molar_volume * st.curvature * p.f / p.faraday
+        n_f_eta = n_f_eta + gibbs_thomson
+    r_plus, _ = ion_ratios(c, co, p.z_plus)
+    bracket = bv_bracket(
+        n_f_eta, c * (p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c, r_plus if co.symmetric else 1.0
+    )
+    k = co.kinetic * itf.kinetic_factor(normal, p.kinetic_anisotropy, p.fold, p.angle)
+    return k, bracket, n_f_eta
+
+
+def build_forms(
+    p: ModelParameters,
+    st: ModelState,
+    co: RegionCoefficients,
+    ms: Measures,
+    *,
+    galvanostatic: bool = False,
+    counter_i0: float | None = None,
+) -> ModelForms:
+    """Residual of the coupled model and, under galvanostatic control, its constraint.
+
+    Args:
+        p: model parameters.
+        st: unknowns and lagged fields.
+        co: region coefficients (DG0).
+        ms: measures.
+        galvanostatic: also return the constraint on the deposition rate (E unknown).
+        counter_i0: exchange current density of a Zn counter electrode on the top
+            boundary, A/m^2; None for a reservoir (Dirichlet conditions).
+    """
+    xi, c, psi = ufl.split(st.w)
+    xi_n, c_n, _ = ufl.split(st.w_n)
+    v_xi, v_c, v_psi = ufl.TestFunctions(st.w.function_space)
+    dt, eps = st.dt, co.porosity
+    zp, zm = p.z_plus, p.z_minus
+    scale = 1.0 / p.length**2
+    rho = p.rho_m / p.c_bulk
+    s = 1 - itf.h(xi)
+    s_d = s + p.metal_share
+    dxi = xi - xi_n
+    cp, cp_n = cation_concentration(c, co, zp), cation_concentration(c_n, co, zp)
+    cur = ionic_current(c, psi, co, zp, zm)
+    n_plus, _ = fluxes(c, psi, co, zp, zm)
+
+    # cation conservation
+    res_c = eps * s_d * (cp - cp_n) * v_c * ms.dx_lumped
+    res_c += -dt * s_d * ufl.dot(n_plus, ufl.grad(v_c)) * ms.dx
+    res_c += 2 * eps * (rho - cp) * s * dxi * v_c * ms.dx_lumped
+    # charge conservation
+    res_psi = -dt * s_d * ufl.dot(cur, ufl.grad(v_psi)) * ms.dx
+    res_psi += p.n * 2 * eps * rho * s * dxi * v_psi * ms.dx_lumped
+    # phase field
+    k, bracket, n_f_eta = interfacial_bv(p, st, co)
+    res_xi = dxi * v_xi * ms.dx_lumped
+    if p.formulation == "sharp":
+        res_xi += dt * p.mobility * itf.profile_residual(xi, v_xi, p.barrier, p.gradient, ms.dx)
+        res_xi -= (
+            dt
+            * p.mobility
+            * itf.curvature_correction(xi, v_xi, st.curvature, p.gradient, p.length, ms.dx)
+        )
+    else:  # chen2015: exact variational derivative of the (anisotropic) free energy
+        energy = (
+            itf.free_energy_density(
+                xi, p.barrier, p.gradient, p.length, p.anisotropy, p.fold, p.angle
+            )
+            * ms.dx
+        )
+        res_xi += dt * p.mobility * ufl.derivative(energy, st.w, _component(st.w, v_xi))
+    res_xi += dt * p.kinetic * k * itf.dh(xi) * bracket * v_xi * ms.dx_lumped
+
+    if counter_i0 is not None and ms.ds_top is not None:
+        # Zn counter electrode at E = 0 on the top: anodic current i_ce enters the cell
+        n_f_eta_ce = -p.n * psi
+        i_ce = (counter_i0 / (p.faraday * p.c_bulk)) * bv_bracket(
+            n_f_eta_ce, c * (p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c
+        )
+        res_c += -dt * (i_ce / zp) * v_c * ms.ds_top
+        res_psi += -dt * i_ce * v_psi * ms.ds_top
+
+    residual = scale * (res_xi + res_c + res_psi)
+    constraint = None
+    if galvanostatic:
+        q_dot = itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
+        constraint = scale * p.n * rho * eps * q_dot * ms.dx
+    return ModelForms(
+        residual=residual,
+        constraint=constraint,
+        current=(p.faraday * p.c_bulk) * s_d * cur,
+        interfacial_current=p.i0 * k * bracket,
+        cation=p.c_bulk * cp,
+        anion=p.c_bulk * anion_concentration(c, co, zp),
+        deposit=eps * itf.deposit_measure(xi),
+        n_f_eta=n_f_eta,
+    )
+
+
+def constraint_offset(p: ModelParameters, dt: float, current: float, width: float) -> float:
+    """Value the assembled galvanostatic constraint must take: scaled charge of one step.
+
+    ``n rho_m/c_b * integral(porosity dq) / l^2 = dt * I * width / (F c_b l^2)``.
+    """
+    return dt * current * width / (p.faraday * p.c_bulk * p.length**2)
+
+
+def _component(w: object, v_xi: object) -> object:
+    """Direction for ufl.derivative: v_xi in the xi slot of the mixed space, 0 elsewhere."""
+    zero = ufl.as_ufl(0.0)
+    return ufl.as_vector([v_xi, zero, zero])

@@ -1,0 +1,1 @@
+"""Nonlinear solvers: periodic dof reduction and the bordered Newton system."""

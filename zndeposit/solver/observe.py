@@ -1,0 +1,120 @@
+"""What a run reports: output fields (physical units) and the MODEL.md section 5 metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ufl
+
+from zndeposit.fem import MPI, dolfinx
+from zndeposit.geometry import tags
+from zndeposit.metrics.morphology import band_minimum, focusing_factor, morphology
+from zndeposit.physics import interface as itf
+from zndeposit.physics.transport import ion_ratios
+from zndeposit.solver.simulation import Simulation
+
+
+class Observer:
+    """Interpolates output fields and evaluates metrics of a :class:`Simulation`.
+
+    Fields (SI): xi (-), c (Zn2+ in the pore liquid, mol/m^3), c_anion
+    (mol/m^3), phi (V), current (ionic current density, A/m^2, DG0 vector),
+    reaction_rate (local plating current density -i_BV, A/m^2, > 0 plating).
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        mesh, p, f = sim.mesh, sim.params, sim.forms
+        p1 = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+        vec = dolfinx.fem.functionspace(mesh, ("DG", 0, (mesh.geometry.dim,)))
+        xi, c, psi = ufl.split(sim.w)
+        exprs = {
+            "xi": (p1, xi),
+            "c": (p1, f.cation),
+            "c_anion": (p1, f.anion),
+            "phi": (p1, psi / p.f),
+            "reaction_rate": (p1, -f.interfacial_current),
+            "current": (vec, f.current),
+        }
+        self.fields: dict[str, dolfinx.fem.Function] = {}
+        self._expr = {}
+        for name, (space, e) in exprs.items():
+            fn = dolfinx.fem.Function(space, name=name)
+            self.fields[name] = fn
+            self._expr[name] = dolfinx.fem.Expression(e, space.element.interpolation_points)
+        self.update()
+        self.initial_height = morphology(self.fields["xi"], 0.0, sim.width).h
+        # effective transference number per region: the Zn2+ share of the migration
+        # (conductivity) current, weighted by where the field drives current
+        dx = ufl.Measure("dx", domain=mesh, subdomain_data=sim.cell_tags)
+        co = sim.coefficients
+        r_plus, r_minus = ion_ratios(c, co, p.z_plus)
+        lam_plus = p.z_plus**2 * co.d_plus * r_plus * c
+        lam_minus = p.z_minus**2 * co.d_minus * r_minus * c
+        drive = (1 - itf.h(xi)) * ufl.dot(ufl.grad(psi), ufl.grad(psi))
+        self._tplus = {}
+        for r in p.regions:
+            tag = tags.region_tag(r.name)
+            num = dolfinx.fem.form(lam_plus * drive * dx(tag))
+            den = dolfinx.fem.form((lam_plus + lam_minus) * drive * dx(tag))
+            self._tplus[r.name] = (num, den)
+        eta = (sim.psi_e - psi) / p.f
+        self._eta = (
+            dolfinx.fem.form(itf.dh(xi) * eta * ufl.dx),
+            dolfinx.fem.form(itf.dh(xi) * ufl.dx),
+        )
+        ds = ufl.Measure("ds", domain=mesh, subdomain_data=sim.facet_tags)
+        normal = ufl.FacetNormal(mesh)
+        self._top_current = dolfinx.fem.form(
+            -ufl.dot(f.current, normal) * ds(tags.FACET_TAGS[tags.TOP])
+        )
+
+    @property
+    def regions(self) -> list[str]:
+        """Region names with a transference-number column."""
+        return list(self._tplus)
+
+    def update(self) -> None:
+        """Interpolate every output field from the current state."""
+        for name, fn in self.fields.items():
+            fn.interpolate(self._expr[name])
+
+    def _sum(self, form: Any) -> float:
+        return float(self.sim.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM))
+
+    def metrics(self) -> dict[str, float]:
+        """The metrics row at the current time (SI values, keys of the metrics CSV)."""
+        sim, p = self.sim, self.sim.params
+        self.update()
+        xi, rate = self.fields["xi"], self.fields["reaction_rate"]
+        last = sim.stats.history[-1] if sim.stats.history else None
+        n_f = p.n * p.faraday / sim.width  # mol/m -> C/m^2
+        m = morphology(xi, 0.0, sim.width, initial_height=self.initial_height)
+        top = self._sum(self._top_current) / sim.width
+        current = last.current if last else 0.0
+        row = {
+            "t": sim.t,
+            "dt": last.dt if last else 0.0,
+            "E": sim.potential,
+            "eta": self._sum(self._eta[0]) / max(self._sum(self._eta[1]), 1e-300),
+            "i": current,
+            "charge": sim.passed * n_f,
+            "zn_deposited": (last.deposited if last else 0.0) * n_f,
+            "faraday_error": (last.faraday_mismatch if last else 0.0),
+            "charge_balance_error": abs(top - current) / abs(current) if current else 0.0,
+            "thickness_mean": (last.deposited if last else 0.0) / (p.rho_m * sim.width),
+            "height_max": m.height_max,
+            "dendrite_height": m.dendrite_height,
+            "roughness_rms": m.roughness_rms,
+            "length_ratio": m.length_ratio,
+            "c_min_interface": band_minimum(self.fields["c"], xi),
+            "focusing_factor": focusing_factor(rate, xi) if current else float("nan"),
+            "newton_its": last.newton if last else 0,
+            "linear_its": last.linear if last else 0,
+            "steps_accepted": sim.stats.accepted,
+            "steps_rejected": sim.stats.rejected,
+        }
+        for name, (num, den) in self._tplus.items():
+            d = self._sum(den)
+            row[f"t_plus_{name}"] = self._sum(num) / d if d > 0 else float("nan")
+        return row

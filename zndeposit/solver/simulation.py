@@ -1,0 +1,265 @@
+"""The time loop: mesh -> model -> Newton per step with adaptive dt -> outputs.
+
+``Simulation(loaded, mesh_data).run()`` evolves the deposit until the
+requested capacity or duration, hitting every output time exactly, never
+accepting a non-converged step, and checking Faraday's law every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import basix.ufl
+import numpy as np
+import ufl
+
+from zndeposit.case.derived import derive
+from zndeposit.case.load import LoadedCase
+from zndeposit.errors import SolverError
+from zndeposit.fem import MPI, dolfinx
+from zndeposit.geometry import tags
+from zndeposit.geometry.mesh import MeshData
+from zndeposit.log import get_logger
+from zndeposit.physics.model import Measures, ModelState, build_forms, constraint_offset
+from zndeposit.physics.parameters import model_parameters
+from zndeposit.solver.coefficients import region_coefficients
+from zndeposit.solver.curvature import CurvatureProjector
+from zndeposit.solver.initial import set_initial_state
+from zndeposit.solver.periodic import PeriodicMap
+from zndeposit.solver.stepping import StepController
+from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation
+
+#: guards: a converged step is still rejected outside these bounds (scaled c, xi)
+C_MIN, XI_MIN, XI_MAX = -1e-3, -0.2, 1.2
+
+
+@dataclass
+class StepRecord:
+    """One accepted step: time (s), dt (s), Newton/linear iterations, E (V), Faraday mismatch."""
+
+    t: float
+    dt: float
+    newton: int
+    linear: int
+    potential: float
+    current: float
+    deposited: float  # mol/m (per unit depth) of Zn above the initial state
+    passed: float  # mol/m of electrons / n passed
+    faraday_mismatch: float
+
+
+@dataclass
+class RunStatistics:
+    """Counters of a run."""
+
+    accepted: int = 0
+    rejected: int = 0
+    newton: int = 0
+    linear: int = 0
+    history: list[StepRecord] = field(default_factory=list)
+
+
+class Simulation:
+    """One run of a case on a mesh.
+
+    Args:
+        loaded: the validated case.
+        mesh_data: the mesh with cell/facet tags (:func:`zndeposit.geometry.mesh.load_mesh`).
+    """
+
+    def __init__(self, loaded: LoadedCase, mesh_data: MeshData) -> None:
+        self.case = case = loaded.case
+        self.log = get_logger()
+        self.derived = derive(case)
+        self.params = p = model_parameters(case, self.derived)
+        mesh = mesh_data.mesh
+        self.mesh, self.comm = mesh, mesh.comm
+        self.cell_tags, self.facet_tags = mesh_data.cell_tags, mesh_data.facet_tags
+        p1 = basix.ufl.element("Lagrange", mesh.basix_cell(), 1)
+        self.space = dolfinx.fem.functionspace(mesh, basix.ufl.mixed_element([p1, p1, p1]))
+        self.w = dolfinx.fem.Function(self.space, name="state")
+        self.w_n = dolfinx.fem.Function(self.space, name="previous")
+        #: dof indices of xi, c, psi in the mixed arrays
+        self.dofs = [np.asarray(self.space.sub(i).collapse()[1]) for i in range(3)]
+        dg0 = dolfinx.fem.functionspace(mesh, ("DG", 0))
+        self.psi_e = dolfinx.fem.Function(dg0, name="psi_E")
+        self.dt = dolfinx.fem.Constant(mesh, 1.0)
+        self.coefficients = region_coefficients(mesh, mesh_data.cell_tags, p)
+        self.width = case.domain.width
+        # lagged curvature from the previous step (sharp formulation)
+        self.curvature_projector = CurvatureProjector(mesh, ufl.split(self.w_n)[0], p.length)
+        state = ModelState(
+            self.w, self.w_n, self.psi_e, self.curvature_projector.curvature, self.dt
+        )
+        ft = mesh_data.facet_tags
+        ds = ufl.Measure("ds", domain=mesh, subdomain_data=ft)
+        measures = Measures(
+            dx=ufl.dx(domain=mesh),
+            dx_lumped=ufl.dx(
+                domain=mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
+            ),
+            ds_top=ds(tags.FACET_TAGS[tags.TOP]),
+        )
+        ctl = case.control
+        self.galvanostatic = ctl.mode == "galvanostatic"
+        counter = case.top.kind == "counter_electrode"
+        counter_i0 = (case.top.exchange_current_density or p.i0) if counter else None
+        self.forms = build_forms(
+            p, state, self.coefficients, measures,
+            galvanostatic=self.galvanostatic, counter_i0=counter_i0,
+        )  # fmt: skip
+        bcs = [] if counter else self._reservoir_bcs(ft)
+        self.offset = dolfinx.fem.Constant(mesh, 0.0)
+        globals_ = []
+        if self.galvanostatic:
+            globals_.append(GlobalEquation(self.psi_e, self.forms.constraint, self.offset, "E"))
+        periodic = None
+        if case.domain.sides == "periodic":
+            tol = 1e-3 * self.derived.band_element_size
+            periodic = PeriodicMap(self.space, (0.0, self.width), tol=tol)
+        num = case.numerics
+        self.system = BorderedNonlinearSystem(
+            self.forms.residual, self.w, globals_, bcs, periodic,
+            linear_solver=num.linear_solver, line_search=num.line_search,
+            rtol=num.newton_rtol, atol=num.newton_atol,
+            max_iterations=num.newton_max_iterations,
+        )  # fmt: skip
+        self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx)
+        psi_e0 = set_initial_state(self.w, case, p, self.derived.conductivity)
+        if self.galvanostatic:
+            self.psi_e.x.array[:] = psi_e0
+        else:
+            self.psi_e.x.array[:] = p.f * ctl.potential
+        self.w_n.x.array[:] = self.w.x.array
+        self.curvature_projector.update()
+        self.t = 0.0
+        self.end_time = self.derived.run_time
+        self.deposit0 = self.deposited()
+        self.passed = 0.0
+        self.stats = RunStatistics()
+
+    def _reservoir_bcs(self, ft: dolfinx.mesh.MeshTags) -> list[dolfinx.fem.DirichletBC]:
+        """C = c_bulk, phi = 0 on the top facets (reservoir)."""
+        facets = ft.find(tags.FACET_TAGS[tags.TOP])
+        bcs = []
+        for i, value in ((1, 1.0), (2, 0.0)):
+            sub = self.space.sub(i)
+            collapsed, _ = sub.collapse()
+            dofs = dolfinx.fem.locate_dofs_topological((sub, collapsed), 1, facets)
+            g = dolfinx.fem.Function(collapsed)
+            g.x.array[:] = value
+            bcs.append(dolfinx.fem.dirichletbc(g, dofs, sub))
+        return bcs
+
+    # --------------------------------------------------------------- measures
+    def deposited(self) -> float:
+        """Zn in the deposit, mol per m of depth: rho_m * integral(porosity q(xi))."""
+        local = dolfinx.fem.assemble_scalar(self._deposit_form)
+        return self.params.rho_m * self.comm.allreduce(local, op=MPI.SUM)
+
+    @property
+    def potential(self) -> float:
+        """Electrode potential E vs the reservoir (or counter electrode), V."""
+        return (
+            self.system.global_values[0] / self.params.f
+            if self.galvanostatic
+            else float(self.case.control.potential)
+        )
+
+    # ------------------------------------------------------------------- loop
+    def step(self, dt: float) -> tuple[bool, Any]:
+        """Try one backward-Euler step of length dt (s); on failure the state is restored."""
+        saved = self.system.save_state()
+        self.dt.value = dt
+        if self.galvanostatic:
+            self.offset.value = constraint_offset(
+                self.params, dt, self.case.control.current_density, self.width
+            )
+        try:
+            result = self.system.solve()
+        except SolverError:
+            self.system.restore_state(saved)
+            raise
+        ok = result.converged and self._guards_pass()
+        if not ok:
+            self.system.restore_state(saved)
+        return ok, result
+
+    def _guards_pass(self) -> bool:
+        arr = self.w.x.array
+        if not np.all(np.isfinite(arr)) or not np.all(np.isfinite(self.psi_e.x.array)):
+            return self._agree(False)
+        xi, c = arr[self.dofs[0]], arr[self.dofs[1]]
+        x_ok = np.all((xi > XI_MIN) & (xi < XI_MAX))
+        c_ok = np.all(c > C_MIN)
+        return self._agree(bool(x_ok and c_ok))
+
+    def _agree(self, ok: bool) -> bool:
+        return bool(self.comm.allreduce(int(ok), op=MPI.MIN))
+
+    def run(
+        self,
+        output_times: list[float] | None = None,
+        on_output: Callable[[Simulation], None] | None = None,
+        on_step: Callable[[Simulation, StepRecord], None] | None = None,
+    ) -> RunStatistics:
+        """March to the end time; call ``on_output`` at t = 0 and every output time."""
+        num = self.case.numerics
+        outs = sorted(set(output_times or [])) if output_times else []
+        ctl = StepController(
+            dt=num.dt_initial, dt_min=num.dt_min, dt_max=num.dt_max, growth=num.dt_growth,
+            cutback=num.dt_cutback, target_iterations=num.target_newton_iterations,
+            milestones=[*outs, self.end_time],
+        )  # fmt: skip
+        if on_output:
+            on_output(self)
+        next_out = [t for t in outs if t > 0]
+        while self.t < self.end_time * (1 - 1e-12):
+            dt = ctl.propose(self.t)
+            ok, result = self.step(dt)
+            if not ok:
+                self.stats.rejected += 1
+                self.log.debug(f"step rejected at t={self.t:.4g} s, dt={dt:.3g} ({result.reason})")
+                if not ctl.rejected(dt):
+                    raise SolverError(
+                        f"time step fell below dt_min = {num.dt_min:g} s at t = {self.t:.6g} s "
+                        f"(last Newton: {result.reason}, {result.newton_iterations} iterations)"
+                    )
+                continue
+            self._accept(dt, result)
+            ctl.accepted(result.newton_iterations)
+            record = self.stats.history[-1]
+            if on_step:
+                on_step(self, record)
+            while next_out and next_out[0] <= self.t * (1 + 1e-12):
+                next_out.pop(0)
+                if on_output:
+                    on_output(self)
+        return self.stats
+
+    def _accept(self, dt: float, result: Any) -> None:
+        self.t += dt
+        before = self.stats.history[-1].deposited if self.stats.history else 0.0
+        self.w_n.x.array[:] = self.w.x.array
+        if self.params.formulation == "sharp":
+            self.curvature_projector.update()
+        dep = self.deposited() - self.deposit0
+        n, F = self.params.n, self.params.faraday
+        if self.galvanostatic:
+            self.passed += self.case.control.current_density * self.width * dt / (n * F)
+            current = self.case.control.current_density
+        else:
+            self.passed = dep  # potentiostatic: the passed charge is what the metal took
+            current = (dep - before) * n * F / (dt * self.width)
+        mismatch = abs(dep - self.passed) / max(abs(self.passed), 1e-300)
+        self.stats.accepted += 1
+        self.stats.newton += result.newton_iterations
+        self.stats.linear += result.linear_iterations
+        self.stats.history.append(
+            StepRecord(self.t, dt, result.newton_iterations, result.linear_iterations,
+                       self.potential, current, dep, self.passed, mismatch)
+        )  # fmt: skip
+        if self.galvanostatic and mismatch > 1e-6 and self.passed > 0:
+            self.log.warning(f"Faraday mismatch {mismatch:.2e} at t = {self.t:.4g} s")
