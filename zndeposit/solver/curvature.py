@@ -7,10 +7,14 @@ the sharp-interface formulation (Sun & Beckermann, J. Comput. Phys. 220 (2007) 6
 
 from __future__ import annotations
 
+import numpy as np
 import ufl
 
 from zndeposit.fem import dolfinx
 from zndeposit.physics.interface import growth_normal
+
+#: |n_h| below which the projected normal is not renormalised to unit length
+NORMAL_FLOOR = 0.1
 
 
 class CurvatureProjector:
@@ -43,6 +47,13 @@ class CurvatureProjector:
             b.scatter_reverse(dolfinx.la.InsertMode.add)
             n_local = self.p1.dofmap.index_map.size_local
             self.normal.x.array[i : bs * n_local : bs] = b.array[:n_local] / self._mass[:n_local]
+        # Renormalise: projection smooths the normal's magnitude down in the profile
+        # tails, and div of that magnitude change would read as a large spurious
+        # curvature of a flat front. Unit length wherever |n_h| >~ 0.2.
+        n_local = self.p1.dofmap.index_map.size_local
+        arr = self.normal.x.array[: bs * n_local].reshape(-1, bs)
+        norm = np.sqrt(np.sum(arr * arr, axis=1) + NORMAL_FLOOR**2)
+        arr *= (np.sqrt(1 + NORMAL_FLOOR**2) / norm)[:, None]
         self.normal.x.scatter_forward()
         self.curvature.interpolate(self._div)
         return self.curvature

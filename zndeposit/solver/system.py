@@ -285,8 +285,7 @@ class BorderedNonlinearSystem:
             kk = self._k if self._owner else 0
             is_g = PETSc.IS().createStride(kk, pm.N_reduced, 1, comm=self.comm)
             pc.setFieldSplitIS(("w", is_w), ("g", is_g))
-        for key in opts:
-            db.delValue(self.prefix + key)
+        self._option_keys = [self.prefix + key for key in opts]  # read again at PC set-up
         return snes
 
     def _linear_options(self, kind: str, iterative_pc: str, linear_rtol: float) -> dict[str, Any]:
@@ -529,3 +528,7 @@ class BorderedNonlinearSystem:
                     self._Fvec, self._red, self._red2, self._w_vec):  # fmt: skip
             if obj is not None:
                 obj.destroy()
+        db = PETSc.Options()
+        for key in self._option_keys:
+            db.delValue(key)
+        self._option_keys = []
