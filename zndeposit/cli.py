@@ -72,26 +72,18 @@ def _mesh_summary(info: Any) -> str:
 def _cmd_mesh(args: argparse.Namespace) -> int:
     from zndeposit.case.load import load_case
     from zndeposit.fem import MPI, dolfinx
-    from zndeposit.geometry.mesh import build_mesh, load_mesh
+    from zndeposit.geometry.mesh import build_mesh_on_rank0, load_mesh
     from zndeposit.log import setup_logging
 
     comm = MPI.COMM_WORLD
     log = setup_logging(comm.rank, comm.size)
     loaded = load_case(args.case, parse_overrides(args.set))
     out = Path(args.output)
-    info, error = None, None
-    if comm.rank == 0:  # gmsh runs on one rank; the others wait for the file
-        try:
-            info = build_mesh(loaded, cache_dir=Path(args.cache), verbose=args.verbose)
-            out.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(info.msh_path, out / "mesh.msh")
-            shutil.copy2(info.json_path, out / "mesh.json")
-        except ZnDepositError as exc:
-            error = exc
-    error = comm.bcast(error, root=0)
-    if error is not None:
-        raise error
-    info = comm.bcast(info, root=0)
+    info = build_mesh_on_rank0(loaded, comm, Path(args.cache), args.verbose)
+    if comm.rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(info.msh_path, out / "mesh.msh")
+        shutil.copy2(info.json_path, out / "mesh.json")
     log.info(_mesh_summary(info))
     data = load_mesh(info.msh_path, comm)
     cells = data.mesh.topology.index_map(2).size_local

@@ -266,3 +266,19 @@ def load_mesh(msh_path: Path | str, comm: Any = None) -> MeshData:
     data.mesh.geometry.x[:] *= MSH_UNIT
     groups = {name: (int(g.dim), int(g.tag)) for name, g in data.physical_groups.items()}
     return MeshData(data.mesh, data.cell_tags, data.facet_tags, groups)
+
+
+def build_mesh_on_rank0(
+    loaded: LoadedCase, comm: Any, cache_dir: Path = Path("meshes/cache"), verbose: bool = False
+) -> MeshInfo:
+    """:func:`build_mesh` on rank 0 (gmsh is serial); every rank gets the MeshInfo or the error."""
+    info, error = None, None
+    if comm.rank == 0:
+        try:
+            info = build_mesh(loaded, cache_dir=cache_dir, verbose=verbose)
+        except MeshError as exc:
+            error = exc
+    error = comm.bcast(error, root=0)
+    if error is not None:
+        raise error
+    return comm.bcast(info, root=0)

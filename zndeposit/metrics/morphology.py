@@ -39,20 +39,6 @@ if TYPE_CHECKING:
     import ufl
     from dolfinx.fem import Function
 
-__all__ = [
-    "Morphology",
-    "band_minimum",
-    "contour_segments",
-    "deposit_thickness",
-    "focusing_factor",
-    "height_profile",
-    "integrate",
-    "interface_segments",
-    "morphology",
-    "morphology_from_segments",
-    "roughness_rms",
-    "segments_length",
-]
 
 _EDGES = ((0, 1), (1, 2), (2, 0))
 

@@ -17,9 +17,9 @@ import numpy as np
 
 from zndeposit.case.load import LoadedCase, case_hash
 from zndeposit.case.resolve import resolved_toml
-from zndeposit.errors import SolverError, ZnDepositError
+from zndeposit.errors import SolverError
 from zndeposit.fem import MPI
-from zndeposit.geometry.mesh import build_mesh, load_mesh
+from zndeposit.geometry.mesh import build_mesh_on_rank0, load_mesh
 from zndeposit.io.manifest import Timer
 from zndeposit.io.metrics_csv import standard_columns
 from zndeposit.io.rundir import RunDirectory
@@ -78,16 +78,7 @@ def run_case(
     )
     with rd.manifest.guard():
         with timer("mesh"):
-            info, error = None, None
-            if comm.rank == 0:
-                try:
-                    info = build_mesh(loaded, cache_dir=cache_dir)
-                except ZnDepositError as exc:
-                    error = exc
-            error = comm.bcast(error, root=0)
-            if error is not None:
-                raise error
-            info = comm.bcast(info, root=0)
+            info = build_mesh_on_rank0(loaded, comm, cache_dir)
             mesh_data = load_mesh(info.msh_path, comm)
         with timer("setup"):
             sim = Simulation(loaded, mesh_data)
