@@ -74,7 +74,7 @@ def _boundary_dofs(V, msh, where):
 
 
 # ------------------------------------------------------------------ problems
-def periodic_poisson(comm, n: int, solver: str = "direct") -> dict:
+def periodic_poisson(comm, n: int, solver: str = "direct", **kw) -> dict:
     """-lap u = f, periodic in x, u = y at y = 0 and y = LY; manufactured solution."""
     msh = _rectangle(comm, n)
     V = dolfinx.fem.functionspace(msh, ("Lagrange", 1))
@@ -87,7 +87,7 @@ def periodic_poisson(comm, n: int, solver: str = "direct") -> dict:
     dofs = _boundary_dofs(V, msh, lambda X: np.isclose(X[1], 0.0) | np.isclose(X[1], LY))
     pmap = PeriodicMap(V, (0.0, LX), tol=1e-8)
     system = BorderedNonlinearSystem(
-        F, u, bcs=[dolfinx.fem.dirichletbc(ubc, dofs)], periodic=pmap, linear_solver=solver
+        F, u, bcs=[dolfinx.fem.dirichletbc(ubc, dofs)], periodic=pmap, linear_solver=solver, **kw
     )
     res = system.solve()
     return {
@@ -200,6 +200,7 @@ def mixed_periodic(comm, n: int, solver: str = "direct") -> dict:
     mismatch = max(_side_mismatch(uh), _side_mismatch(vh))
     return {
         "converged": res.converged,
+        "newton": res.newton_iterations,
         "lambda_error": abs(system.global_values[0] - lam_e),
         "constraint": _integral(v - ve),
         "error": np.sqrt(_integral((u - ue) ** 2 + (v - ve) ** 2)),
@@ -228,11 +229,39 @@ def test_periodic_poisson_converges_at_second_order():
     assert all(r["side_mismatch"] == 0.0 for r in results)  # identical values on x = 0, LX
 
 
-def test_periodic_poisson_iterative_matches_direct():
+@pytest.mark.parametrize("pc", ["asm", "gamg"])
+def test_periodic_poisson_iterative_matches_direct(pc):
     direct = periodic_poisson(MPI.COMM_WORLD, 16)
-    gmres = periodic_poisson(MPI.COMM_WORLD, 16, solver="iterative")
+    gmres = periodic_poisson(MPI.COMM_WORLD, 16, solver="iterative", iterative_pc=pc)
     assert gmres["converged"]
     assert gmres["norm"] == pytest.approx(direct["norm"], rel=1e-8)
+
+
+def test_dirichlet_values_exact_with_damping_and_changing_values():
+    """Damped Newton keeps boundary values exact; new values are picked up at the next solve."""
+    msh = _rectangle(MPI.COMM_WORLD, 8)
+    V = dolfinx.fem.functionspace(msh, ("Lagrange", 1))
+    u, v = dolfinx.fem.Function(V), ufl.TestFunction(V)
+    F = ((1 + u**2) * ufl.inner(ufl.grad(u), ufl.grad(v)) - v) * ufl.dx
+    top = _boundary_dofs(V, msh, lambda X: np.isclose(X[1], LY))
+    value = dolfinx.fem.Constant(msh, 2.0)
+    bcs = [dolfinx.fem.dirichletbc(value, top, V)]
+    system = BorderedNonlinearSystem(
+        F,
+        u,
+        [],
+        bcs,
+        PeriodicMap(V, (0.0, LX)),
+        line_search="basic",
+        damping=0.5,
+        max_iterations=60,
+    )
+    for target in (2.0, -1.0):
+        value.value = target
+        res = system.solve()
+        assert res.converged and res.newton_iterations > 10  # damped: linear convergence
+        assert np.all(u.x.array[top] == target)  # exact, corners (BC and periodic) included
+        assert system.timings["total"] > 0.0
 
 
 def test_global_unknown_matches_scaled_linear_solve():
@@ -264,6 +293,7 @@ def test_mixed_periodic_with_global(solver):
         mixed_periodic(MPI.COMM_WORLD, 16, solver),
     )
     assert coarse["converged"] and fine["converged"]
+    assert fine["newton"] <= 2  # linear problem: exact Jacobian, one step (+1 for GMRES)
     assert fine["slaves"] == 2 * 17  # both fields paired
     assert fine["side_mismatch"] == 0.0  # P copies master values onto slaves
     assert fine["error"] < coarse["error"] / 3.5  # ~ second order
@@ -294,6 +324,22 @@ def test_singular_bordered_block_returns_not_converged():
     geq = GlobalEquation(g, (u - u) * ufl.dx, offset=1.0)  # g appears nowhere: zero row
     res = BorderedNonlinearSystem(F, u, [geq]).solve()
     assert not res.converged
+
+
+def test_callback_error_becomes_solver_error_and_solver_recovers():
+    msh = dolfinx.mesh.create_unit_square(MPI.COMM_WORLD, 4, 4)
+    V = dolfinx.fem.functionspace(msh, ("Lagrange", 1))
+    u, v = dolfinx.fem.Function(V), ufl.TestFunction(V)
+    g = _dg0(msh)
+    F = (ufl.inner(ufl.grad(u), ufl.grad(v)) + u * v - g * v) * ufl.dx
+    geq = GlobalEquation(g, u * ufl.dx, offset="not a number")
+    system = BorderedNonlinearSystem(F, u, [geq])
+    with pytest.raises(SolverError, match="ValueError"):
+        system.solve()
+    geq.offset = dolfinx.fem.Constant(msh, 0.3)  # -lap u + u = g, du/dn = 0: u = g = 0.3
+    res = system.solve()
+    assert res.converged
+    assert system.global_values[0] == pytest.approx(0.3, rel=1e-12)
 
 
 def test_non_matching_mesh_names_the_coordinate():
