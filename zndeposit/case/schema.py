@@ -357,7 +357,7 @@ class MeshSettings(Section):
     """Mesh resolution: fine band over the growth zone, coarser away from it."""
 
     elements_across_interface: float = Field(
-        4.0, gt=0, description="elements across the interface width in the growth band"
+        8.0, gt=0, description="elements across the interface width in the growth band"
     )
     growth_band: Length(gt=0) | None = Field(
         None, description="height above the highest initial surface point kept fine (default: auto)"
