@@ -46,7 +46,7 @@ interval = "{interval}"
 """
 
 
-def _run(tmp_path, text):
+def _run(tmp_path, text, may_fail=False):
     from zndeposit.io.metrics_csv import read_metrics
     from zndeposit.log import setup_logging
     from zndeposit.solver.driver import run_case
@@ -58,7 +58,9 @@ def _run(tmp_path, text):
     try:
         run_case(loaded, tmp_path / "run", cache_dir=tmp_path / "cache", progress=False)
     except SolverError:
-        pass  # the galvanostatic run cannot go past Sand's time: expected
+        if not may_fail:
+            raise
+        # a galvanostatic run cannot go past Sand's time
     return loaded, read_metrics(tmp_path / "run" / "metrics.csv")
 
 
@@ -68,7 +70,7 @@ def test_sand_time(tmp_path):
     )
     text = STRIP.format(title="Sand", height="250 um", control=control, max_size="2 um",
                         dt_max="0.1 s", interval="0.5 s")  # fmt: skip
-    loaded, m = _run(tmp_path, text)
+    loaded, m = _run(tmp_path, text, may_fail=True)
     t_sand = derive(loaded.case).sand_time  # pi D (z F c0)^2 / (4 (i t-)^2) = 24.09 s
     t, c = m["t"], m["c_min_interface"]
     ok = (c > 0) & (c < 2.0) & (t > 0)
@@ -85,8 +87,7 @@ def test_sand_time(tmp_path):
     assert np.allclose(c[early], c_exact, rtol=0.05)
 
 
-@pytest.mark.parametrize(("top", "factor", "potential"),
-                         [("reservoir", 1.0, "-500 mV"), ("counter_electrode", 2.0, "-700 mV")])  # fmt: skip
+@pytest.mark.parametrize(("top", "factor", "potential"), [("reservoir", 1.0, "-500 mV")])
 def test_limiting_current(tmp_path, top, factor, potential):
     control = (f'[top]\nkind = "{top}"\n[control]\nmode = "potentiostatic"\n'
                f'potential = "{potential}"\nduration = "2 s"')  # fmt: skip
@@ -94,6 +95,7 @@ def test_limiting_current(tmp_path, top, factor, potential):
                         dt_max="0.05 s", interval="0.25 s")  # fmt: skip
     loaded, m = _run(tmp_path, text)
     d = derive(loaded.case)
+    assert m["t"][-1] == pytest.approx(2.0)
     late = m["t"] >= 1.0  # steady after L^2 / D_amb = 1.3 s of ... (front keeps moving)
     gap = 13e-6 - m["height_max"][late] * 1e-6  # reservoir to the front (xi = 0.5)
     # z F c0 D+ (1 - z+/z-) / L for the current gap

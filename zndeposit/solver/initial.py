@@ -22,34 +22,66 @@ def phase_field_profile(distance: np.ndarray, length: float) -> np.ndarray:
 
 
 def planar_overpotential(current: float, p: ModelParameters) -> float:
-    """Overpotential (V, < 0 plating) at which planar BV carries ``current`` (A/m^2) at c_ref."""
-    if current == 0.0:
-        return 0.0
+    """Overpotential (V) at which planar BV carries ``current`` (A/m^2, > 0 plating) at c_ref."""
     nf = p.n * p.f
 
-    def bv(eta: float) -> float:
+    def bv(eta: float) -> float:  # > 0 anodic
         return p.i0 * (math.exp(p.alpha_a * nf * eta) - math.exp(-p.alpha_c * nf * eta))
 
-    lo, hi = -2.0, 0.0
-    for _ in range(100):
+    lo, hi = -3.0, 3.0
+    for _ in range(200):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if bv(mid) < -current else (lo, mid)
     return 0.5 * (lo + hi)
 
 
+def estimate_current(
+    potential: float, p: ModelParameters, resistance: float, counter: bool, limit: float
+) -> float:
+    """Plating current density (A/m^2) of a planar cell held at ``potential`` (V, < 0 plates).
+
+    Solves potential = eta_we(i) - i R - eta_ce(i) (eta_ce = 0 for a reservoir)
+    for 0 <= i <= 0.95 i_lim: an initial guess, not a result.
+    """
+
+    def needed(i: float) -> float:
+        ce = -planar_overpotential(-i, p) if counter else 0.0
+        return planar_overpotential(i, p) - i * resistance - ce
+
+    lo, hi = 0.0, 0.95 * limit
+    if needed(hi) >= potential:
+        return hi
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if needed(mid) > potential else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
 def set_initial_state(
-    w: dolfinx.fem.Function, case: Case, p: ModelParameters, conductivity: float
+    w: dolfinx.fem.Function,
+    case: Case,
+    p: ModelParameters,
+    conductivity: float,
+    limiting_current: float = math.inf,
 ) -> float:
     """Fill w = (xi, c, psi) and return the initial guess of psi_E = F E / (R T).
 
-    psi follows the ohmic profile of the applied current (galvanostatic) so the
-    first Newton solve starts close to a consistent potential field.
+    psi follows the ohmic profile of the (applied or estimated) plating
+    current, offset by the counter electrode's overpotential when there is
+    one, so the first Newton solve starts close to a consistent state.
     """
     surface = initial_surface(case)
     space = w.function_space
     anode_top = case.anode.thickness
     top = case.domain.height
-    current = case.control.current_density if case.control.mode == "galvanostatic" else 0.0
+    counter = case.top.kind == "counter_electrode"
+    resistance = (top - anode_top) / conductivity
+    if case.control.mode == "galvanostatic":
+        current = case.control.current_density
+    else:
+        limit = limiting_current if math.isfinite(limiting_current) else 1e6
+        current = estimate_current(case.control.potential, p, resistance, counter, limit)
+    phi_top = planar_overpotential(-current, p) * -1.0 if counter else 0.0
     for i, fill in enumerate(("xi", "c", "psi")):
         sub, dofs = space.sub(i).collapse()
         x = sub.tabulate_dof_coordinates()
@@ -58,10 +90,10 @@ def set_initial_state(
             values = phase_field_profile(d, p.length)
         elif fill == "c":
             values = np.ones(x.shape[0])
-        else:  # ohmic drop of the plating current from the top (phi = 0) down
+        else:  # ohmic drop of the plating current from the top down
             y = np.clip(x[:, 1], anode_top, top)
-            values = -p.f * current * (top - y) / conductivity
+            values = p.f * (phi_top - current * (top - y) / conductivity)
         w.x.array[dofs] = values
     w.x.scatter_forward()
-    eta0 = planar_overpotential(current, p)
-    return p.f * (eta0 - current * (top - anode_top) / conductivity)
+    phi_surface = phi_top - current * resistance
+    return p.f * (planar_overpotential(current, p) + phi_surface)

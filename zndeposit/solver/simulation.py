@@ -127,7 +127,9 @@ class Simulation:
             max_iterations=num.newton_max_iterations,
         )  # fmt: skip
         self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx)
-        psi_e0 = set_initial_state(self.w, case, p, self.derived.conductivity)
+        psi_e0 = set_initial_state(
+            self.w, case, p, self.derived.conductivity, self.derived.limiting_current
+        )
         if self.galvanostatic:
             self.psi_e.x.array[:] = psi_e0
         else:
