@@ -23,9 +23,9 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -m "not slow"
 
-## the long verification runs (marked slow), results tabulated in docs/verification.md
+## the verification suite alone, verbose, including runs marked slow (docs/verification.md)
 verify: setup
-	$(BIN)/python -m pytest -m slow -v
+	$(BIN)/python -m pytest tests/verification -v -m "slow or not slow"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -47,3 +47,34 @@ def _collect_garbage():
     """Run collective destructors (PETSc objects) promptly, as DOLFINx's own tests do."""
     yield
     gc.collect()
+
+
+def run_case_text(directory: Path, text: str, may_fail: bool = False):
+    """Write a case file into ``directory``, run it, return (loaded case, metrics table).
+
+    ``may_fail``: a SolverError ends the run early (e.g. galvanostatic past Sand's time)
+    and the metrics written so far are returned.
+    """
+    from zndeposit.case.load import load_case
+    from zndeposit.errors import SolverError
+    from zndeposit.io.metrics_csv import read_metrics
+    from zndeposit.log import setup_logging
+    from zndeposit.solver.driver import run_case
+
+    setup_logging()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "case.toml"
+    path.write_text(text)
+    loaded = load_case(path)
+    try:
+        run_case(loaded, directory / "run", cache_dir=directory / "cache", progress=False)
+    except SolverError:
+        if not may_fail:
+            raise
+    return loaded, read_metrics(directory / "run" / "metrics.csv")
+
+
+@pytest.fixture(scope="session")
+def case_runner():
+    """The :func:`run_case_text` helper, for tests that run whole cases."""
+    return run_case_text

@@ -42,17 +42,10 @@ interval = "2 s"
 
 
 @pytest.fixture(scope="module")
-def planar_run(tmp_path_factory):
-    from zndeposit.io.metrics_csv import read_metrics
-    from zndeposit.log import setup_logging
-    from zndeposit.solver.driver import run_case
-
-    setup_logging()
+def planar_run(tmp_path_factory, case_runner):
     tmp = tmp_path_factory.mktemp("planar")
-    (tmp / "planar.toml").write_text(PLANAR)
-    loaded = load_case(tmp / "planar.toml")
-    metrics = run_case(loaded, tmp / "run", cache_dir=tmp / "cache", progress=False)
-    return loaded, tmp / "run", read_metrics(metrics)
+    loaded, metrics = case_runner(tmp, PLANAR)
+    return loaded, tmp / "run", metrics
 
 
 def test_faraday_law_holds_to_round_off(planar_run):

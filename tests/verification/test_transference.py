@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from zndeposit.case.derived import derive, donnan_concentrations
-from zndeposit.case.load import load_case
 
 pytestmark = pytest.mark.fem
 
@@ -39,22 +38,9 @@ interval = "1 s"
 """
 
 
-def _run(tmp_path, **kw):
-    from zndeposit.io.metrics_csv import read_metrics
-    from zndeposit.log import setup_logging
-    from zndeposit.solver.driver import run_case
-
-    setup_logging()
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "case.toml"
-    path.write_text(CASE.format(**kw))
-    loaded = load_case(path)
-    run_case(loaded, tmp_path / "run", cache_dir=tmp_path / "cache", progress=False)
-    return loaded, read_metrics(tmp_path / "run" / "metrics.csv")
-
-
-def test_single_ion_conductor_has_no_polarisation(tmp_path):
-    loaded, m = _run(tmp_path, title="single-ion", conc="0.1 mol/L", charge="-4 mol/L")
+def test_single_ion_conductor_has_no_polarisation(tmp_path, case_runner):
+    text = CASE.format(title="single-ion", conc="0.1 mol/L", charge="-4 mol/L")
+    loaded, m = case_runner(tmp_path, text)
     cp, cm = donnan_concentrations(100.0, -4000.0, 2, -2)
     t_plus = cp / (cp + cm)  # equal D+ and D-
     assert t_plus > 0.99
@@ -66,12 +52,12 @@ def test_single_ion_conductor_has_no_polarisation(tmp_path):
     assert np.allclose(m["c_min_interface"][1:], cp / 1000.0, rtol=0.02)
 
 
-def test_fixed_charge_transference_number_and_polarisation(tmp_path):
-    neutral_loaded, neutral = _run(
-        tmp_path / "a", title="neutral", conc="0.5 mol/L", charge="0 mol/L"
+def test_fixed_charge_transference_number_and_polarisation(tmp_path, case_runner):
+    neutral_loaded, neutral = case_runner(
+        tmp_path / "a", CASE.format(title="neutral", conc="0.5 mol/L", charge="0 mol/L")
     )
-    charged_loaded, charged = _run(
-        tmp_path / "b", title="charged", conc="0.5 mol/L", charge="-1 mol/L"
+    charged_loaded, charged = case_runner(
+        tmp_path / "b", CASE.format(title="charged", conc="0.5 mol/L", charge="-1 mol/L")
     )
     for loaded, m in ((neutral_loaded, neutral), (charged_loaded, charged)):
         expected = derive(loaded.case).regions[-1].transference_number

@@ -12,9 +12,7 @@ import numpy as np
 import pytest
 
 from zndeposit.case.derived import derive
-from zndeposit.case.load import load_case
 from zndeposit.constants import FARADAY
-from zndeposit.errors import SolverError
 
 pytestmark = pytest.mark.fem
 
@@ -46,31 +44,13 @@ interval = "{interval}"
 """
 
 
-def _run(tmp_path, text, may_fail=False):
-    from zndeposit.io.metrics_csv import read_metrics
-    from zndeposit.log import setup_logging
-    from zndeposit.solver.driver import run_case
-
-    setup_logging()
-    path = tmp_path / "case.toml"
-    path.write_text(text)
-    loaded = load_case(path)
-    try:
-        run_case(loaded, tmp_path / "run", cache_dir=tmp_path / "cache", progress=False)
-    except SolverError:
-        if not may_fail:
-            raise
-        # a galvanostatic run cannot go past Sand's time
-    return loaded, read_metrics(tmp_path / "run" / "metrics.csv")
-
-
-def test_sand_time(tmp_path):
+def test_sand_time(tmp_path, case_runner):
     control = (
         '[control]\nmode = "galvanostatic"\ncurrent_density = "100 mA/cm^2"\nduration = "30 s"'
     )
     text = STRIP.format(title="Sand", height="250 um", control=control, max_size="2 um",
                         dt_max="0.1 s", interval="0.5 s")  # fmt: skip
-    loaded, m = _run(tmp_path, text, may_fail=True)
+    loaded, m = case_runner(tmp_path, text, may_fail=True)
     t_sand = derive(loaded.case).sand_time  # pi D (z F c0)^2 / (4 (i t-)^2) = 24.09 s
     t, c = m["t"], m["c_min_interface"]
     ok = (c > 0) & (c < 2.0) & (t > 0)
@@ -88,12 +68,12 @@ def test_sand_time(tmp_path):
 
 
 @pytest.mark.parametrize(("top", "factor", "potential"), [("reservoir", 1.0, "-500 mV")])
-def test_limiting_current(tmp_path, top, factor, potential):
+def test_limiting_current(tmp_path, case_runner, top, factor, potential):
     control = (f'[top]\nkind = "{top}"\n[control]\nmode = "potentiostatic"\n'
                f'potential = "{potential}"\nduration = "2 s"')  # fmt: skip
     text = STRIP.format(title="limit", height="13 um", control=control, max_size="1 um",
                         dt_max="0.05 s", interval="0.25 s")  # fmt: skip
-    loaded, m = _run(tmp_path, text)
+    loaded, m = case_runner(tmp_path, text)
     d = derive(loaded.case)
     assert m["t"][-1] == pytest.approx(2.0)
     late = m["t"] >= 1.0  # steady after L^2 / D_amb = 1.3 s of ... (front keeps moving)

@@ -29,8 +29,9 @@ import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from zndeposit.io.closing import Closing
 
 if TYPE_CHECKING:
     from dolfinx.fem import Function
@@ -138,7 +139,7 @@ def _element_label(key: tuple[str, int, bool, tuple[int, ...]]) -> str:
     return base + ("_" + "x".join(map(str, shape)) if shape else "")
 
 
-class FieldWriter:
+class FieldWriter(Closing):
     """Write named fields at each output time to ``directory`` as VTX and/or XDMF.
 
     Args:
@@ -233,14 +234,3 @@ class FieldWriter:
         if self._xdmf is not None:
             self._xdmf.close()
         self._vtx, self._xdmf = None, None  # type: ignore[assignment]
-
-    def __enter__(self) -> FieldWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -19,10 +19,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
+
+from zndeposit.io.closing import Closing
 
 __all__ = [
     "STANDARD_COLUMNS",
@@ -128,7 +129,7 @@ def _format(value: Any, column: Column) -> str:
     return repr(float(value) * column.scale)
 
 
-class MetricsWriter:
+class MetricsWriter(Closing):
     """Append one row of metrics per output time to a CSV file.
 
     Args:
@@ -200,17 +201,6 @@ class MetricsWriter:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
-
-    def __enter__(self) -> MetricsWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class MetricsTable(dict[str, np.ndarray]):

@@ -20,9 +20,9 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from zndeposit.io.closing import Closing
 from zndeposit.io.manifest import Manifest, atomic_write_text
 from zndeposit.io.metrics_csv import Column, MetricsWriter
 from zndeposit.log import LOGGER_NAME
@@ -42,7 +42,7 @@ FIELDS_DIR = "fields"
 _OUTPUTS = (CASE_FILE, MANIFEST_FILE, METRICS_FILE, LOG_FILE, FIELDS_DIR)
 
 
-class RunDirectory:
+class RunDirectory(Closing):
     """Create (rank 0) and hand out the files of one run.
 
     Args:
@@ -163,14 +163,3 @@ class RunDirectory:
     def close(self) -> None:
         """Detach the log file (the writers are closed by their owners)."""
         self.detach_log()
-
-    def __enter__(self) -> RunDirectory:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
