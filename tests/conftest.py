@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import textwrap
 from pathlib import Path
 
@@ -78,3 +79,26 @@ def run_case_text(directory: Path, text: str, may_fail: bool = False):
 def case_runner():
     """The :func:`run_case_text` helper, for tests that run whole cases."""
     return run_case_text
+
+
+def ellipe(m: float) -> float:
+    """Complete elliptic integral of the second kind E(m) by the AGM."""
+    a, b, c = 1.0, math.sqrt(1.0 - m), math.sqrt(m)
+    s, p = 0.5 * c * c, 0.5
+    while abs(c) > 1e-16:
+        a, b, c = 0.5 * (a + b), math.sqrt(a * b), 0.5 * (a - b)
+        p *= 2.0
+        s += p * c * c
+    return math.pi / (2.0 * a) * (1.0 - s)
+
+
+def sine_length_ratio(amplitude: float, wavelength: float) -> float:
+    """Arc length per period / period of y = a sin(2 pi x / wavelength) (closed form)."""
+    ak = amplitude * 2 * math.pi / wavelength
+    return 2 / math.pi * math.sqrt(1 + ak**2) * ellipe(ak**2 / (1 + ak**2))
+
+
+@pytest.fixture(scope="session")
+def sine_length():
+    """The :func:`sine_length_ratio` closed form."""
+    return sine_length_ratio

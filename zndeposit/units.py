@@ -69,8 +69,3 @@ def format_quantity(si_value: float, si_unit: str, lab_unit: str, digits: int = 
         return f"{si_value:.{digits}g}"
     mag = ureg.Quantity(si_value, si_unit).to(lab_unit).magnitude
     return f"{mag:.{digits}g} {lab_unit}"
-
-
-def convert(value: float, from_unit: str, to_unit: str) -> float:
-    """Convert a float between two units (both pint strings)."""
-    return float(ureg.Quantity(value, from_unit).to(to_unit).magnitude)

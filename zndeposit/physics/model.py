@@ -87,8 +87,8 @@ def interfacial_bv(
     n_f_eta = p.n * (st.psi_e - psi)
     if p.formulation == "sharp":
         stiff = itf.stiffness_factor(normal, p.anisotropy, p.fold, p.angle)
-        gibbs_thomson = p.gamma * stiff * p.molar_volume * st.curvature * p.f / p.faraday
-        n_f_eta = n_f_eta + gibbs_thomson
+        # eta_eff = eta + (gamma + gamma'') V_m K / (n F), times n f
+        n_f_eta = n_f_eta + p.n * p.f * p.capillary_voltage * stiff * st.curvature
     r_plus, _ = ion_ratios(c, co, p.z_plus)
     bracket = bv_bracket(
         n_f_eta, c * (p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c, r_plus if co.symmetric else 1.0
