@@ -388,6 +388,16 @@ class Numerics(Section):
     line_search: Literal["bt", "basic", "l2", "cp"] = Field(
         "bt", description="SNES line search (bt survives Butler-Volmer exponentials)"
     )
+    quadrature_degree: int = Field(
+        4,
+        ge=2,
+        le=12,
+        description=(
+            "quadrature degree of the consistent volume integrals (UFL's estimate is 11-23 "
+            "for these nonlinear forms and made Jacobian assembly 6x slower for the same "
+            "result to 1e-8; docs/performance.md)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _dt_order(self) -> Numerics:

@@ -57,11 +57,22 @@ class ModelState:
 
 @dataclass
 class Measures:
-    """Integration measures: consistent, lumped (vertex rule) and top boundary."""
+    """Integration measures: consistent, lumped (vertex rule), exact-for-q, top boundary.
+
+    ``dx`` carries the case's quadrature degree; ``dx_deposit`` integrates the
+    degree-6 polynomial q(xi) of a P1 xi exactly (Faraday's law and the
+    galvanostatic constraint read the same deposit).
+    """
 
     dx: ufl.Measure
     dx_lumped: ufl.Measure
     ds_top: ufl.Measure | None
+    dx_deposit: ufl.Measure | None = None
+
+    @property
+    def deposit(self) -> ufl.Measure:
+        """Measure of the deposit integral (``dx_deposit``, else ``dx``)."""
+        return self.dx_deposit if self.dx_deposit is not None else self.dx
 
 
 @dataclass
@@ -171,7 +182,7 @@ def build_forms(
     constraint = None
     if galvanostatic:
         q_dot = itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
-        constraint = scale * p.n * rho * eps * q_dot * ms.dx
+        constraint = scale * p.n * rho * eps * q_dot * ms.deposit
     return ModelForms(
         residual=residual,
         constraint=constraint,

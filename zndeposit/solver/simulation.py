@@ -33,6 +33,8 @@ from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation
 
 #: guards: a converged step is still rejected outside these bounds (scaled c, xi)
 C_MIN, XI_MIN, XI_MAX = -1e-3, -0.2, 1.2
+#: q(xi) is a degree-6 polynomial of the P1 xi: integrated exactly
+DEPOSIT_QUADRATURE_DEGREE = 6
 
 
 @dataclass
@@ -96,11 +98,12 @@ class Simulation:
         ft = mesh_data.facet_tags
         ds = ufl.Measure("ds", domain=mesh, subdomain_data=ft)
         measures = Measures(
-            dx=ufl.dx(domain=mesh),
+            dx=ufl.dx(domain=mesh, degree=case.numerics.quadrature_degree),
             dx_lumped=ufl.dx(
                 domain=mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
             ),
             ds_top=ds(tags.FACET_TAGS[tags.TOP]),
+            dx_deposit=ufl.dx(domain=mesh, degree=DEPOSIT_QUADRATURE_DEGREE),
         )
         ctl = case.control
         self.galvanostatic = ctl.mode == "galvanostatic"
@@ -126,7 +129,7 @@ class Simulation:
             rtol=num.newton_rtol, atol=num.newton_atol,
             max_iterations=num.newton_max_iterations,
         )  # fmt: skip
-        self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx)
+        self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.deposit)
         psi_e0 = set_initial_state(
             self.w, case, p, self.derived.conductivity, self.derived.limiting_current
         )
