@@ -3,7 +3,7 @@
 
 VENV   := .venv
 BIN    := $(VENV)/bin
-CASE   ?= cases/bare_zn_2M_ZnSO4.toml
+CASE   ?= cases/quickstart_nucleus.toml
 OUT    ?= out/$(basename $(notdir $(CASE)))
 
 .PHONY: setup demo test verify lint format clean
@@ -11,11 +11,11 @@ OUT    ?= out/$(basename $(notdir $(CASE)))
 setup:
 	@scripts/bootstrap.sh
 
-## validate every example case, show the default one, mesh it with a preview
+## validate every example case, show the default one and solve it (about a minute)
 demo: setup
 	$(BIN)/zndeposit validate cases/*.toml
 	$(BIN)/zndeposit show $(CASE)
-	$(BIN)/zndeposit mesh $(CASE) -o $(OUT)
+	$(BIN)/zndeposit run $(CASE) -o $(OUT) --overwrite
 
 ## the default test run (what CI runs): lint + all tests not marked slow
 test: setup

@@ -118,6 +118,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )  # fmt: skip
     if comm.rank == 0:
+        from zndeposit.io.summary import run_summary
+
+        print(run_summary(metrics))
         print(f"run finished: {out} (metrics: {metrics})")
     return 0
 
