@@ -46,11 +46,21 @@ def _progress(comm: MPI.Comm, end: float, enabled: bool):
 
     return Progress(
         TextColumn("[bold]t = {task.fields[t]:.4g} s"),
-        BarColumn(),
+        BarColumn(bar_width=10),
         TextColumn("{task.percentage:>5.1f} %"),
-        TimeRemainingColumn(),
+        TimeRemainingColumn(compact=True),
         TextColumn("{task.fields[info]}"),
         transient=False,
+    )
+
+
+def _progress_info(sim: Simulation, record: StepRecord, last_output: dict[str, float]) -> str:
+    """Progress-bar text: capacity passed, E, dendrite height (last output), dt (lab units)."""
+    cap = sim.passed * sim.params.n * sim.params.faraday / sim.width / 36000.0  # mAh/cm^2
+    height = last_output.get("dendrite_height", float("nan")) * 1e6
+    return (
+        f"{cap:.3g} mAh/cm^2 E {record.potential * 1e3:.0f} mV "
+        f"dendrite {height:.3g} um dt {record.dt:.2g} s"
     )
 
 
@@ -95,19 +105,19 @@ def run_case(
             rd.field_writer(fields, tuple(loaded.case.output.formats)) as writer,
         ):
             written: list[float] = []
+            last_row: dict[str, float] = {}
 
             def on_output(s: Simulation) -> None:
                 with timer("output"):
-                    metrics.write(obs.metrics())
+                    last_row.update(obs.metrics())
+                    metrics.write(last_row)
                     writer.write(s.t)
                     written.append(s.t)
                     rd.manifest.update(progress={"t": s.t, "outputs": len(written)})
 
             def on_step(s: Simulation, r: StepRecord) -> None:
                 if bar is not None:
-                    cap = s.passed * s.params.n * s.params.faraday / s.width / 36000.0
-                    info_txt = f"{cap:.3g} mAh/cm^2, E {r.potential * 1e3:.1f} mV, dt {r.dt:.2g} s"
-                    bar.update(task, completed=s.t, t=s.t, info=info_txt)
+                    bar.update(task, completed=s.t, t=s.t, info=_progress_info(s, r, last_row))
 
             task = bar.add_task("run", total=sim.end_time, t=0.0, info="") if bar else None
             if bar is not None:
