@@ -44,6 +44,7 @@ def test_flat_front():
     assert np.allclose(segs[..., 1], y0, atol=1e-12)
     assert np.allclose(m.h, y0, atol=1e-12)
     assert m.height_max == pytest.approx(y0, abs=1e-12)
+    assert m.height_min == pytest.approx(y0, abs=1e-12)
     assert m.dendrite_height == pytest.approx(y0 - 5.0, abs=1e-12)
     assert m.length_ratio == pytest.approx(1.0, abs=1e-12)
     assert m.roughness_rms == pytest.approx(0.0, abs=1e-12)
@@ -69,6 +70,7 @@ def test_sinusoidal_front(sine_length):
     assert m.roughness_rms == pytest.approx(a / math.sqrt(2), rel=1e-3)  # found 1.3e-4
     assert m.length_ratio == pytest.approx(ratio, rel=1e-5)  # found 7.5e-7
     assert m.height_max == pytest.approx(y0 + a, abs=2e-3)
+    assert m.height_min == pytest.approx(y0 - a, abs=2e-3)
     assert m.dendrite_height == pytest.approx(a, abs=2e-3)
     assert m.height_mean == pytest.approx(y0, abs=0.02)
 
@@ -81,6 +83,7 @@ def test_semicircle_bump():
     segs = contour_segments(pts, tris, -dist, level=0.0)
     m = morphology_from_segments(segs, 0.0, W, nbins=400, initial_height=y0)
     assert m.height_max == pytest.approx(y0 + R, abs=1e-3)
+    assert m.height_min == pytest.approx(y0, abs=1e-12)  # the flat surface beside the bump
     assert m.dendrite_height == pytest.approx(R, rel=1e-3)
     assert m.length_ratio == pytest.approx((W - 2 * R + math.pi * R) / W, rel=5e-5)  # 5.2e-6
 

@@ -89,6 +89,7 @@ STANDARD_COLUMNS: tuple[Column, ...] = (
     _c("charge_balance_error", "-", 1.0, "relative mismatch of current balance"),
     _c("thickness_mean", "um", 1e6, "mean deposit thickness (SI: m)"),
     _c("height_max", "um", 1e6, "highest interface point (xi = 0.5) (SI: m)"),
+    _c("height_min", "um", 1e6, "lowest point of the surface profile h(x) (SI: m)"),
     _c("dendrite_height", "um", 1e6, "max height of the interface above the initial surface"),
     _c("roughness_rms", "um", 1e6, "RMS roughness of the height profile h(x) (SI: m)"),
     _c("length_ratio", "-", 1.0, "interface length / domain width"),

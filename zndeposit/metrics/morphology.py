@@ -6,9 +6,11 @@ Definitions (lengths in m, all reported on every rank):
   (linear interpolation on each triangle, so exact for the P1 field itself);
 * height profile h(x): the highest contour point in each of N equal x-bins
   spanning the domain width (NaN where a bin holds no contour);
-* ``height_max`` = max h; ``dendrite_height`` = max over x of (h(x) - h0(x))
-  for the initial profile h0 (a number for a flat surface), i.e. the largest
-  local height of the deposit above the initial surface;
+* ``height_max`` = max h; ``height_min`` = min h, the lowest point of the
+  deposit surface (e.g. the flat surface level beside a bump);
+  ``dendrite_height`` = max over x of (h(x) - h0(x)) for the initial profile h0
+  (a number for a flat surface), i.e. the largest local height of the deposit
+  above the initial surface;
 * RMS roughness: root-mean-square of h about its mean over the bins with contour;
 * length ratio: total contour length / domain width (1 for a flat front);
 * mean deposit thickness: integral of a density q(xi) over the domain / width,
@@ -147,6 +149,7 @@ class Morphology:
 
     Attributes:
         height_max: highest point of the xi = 0.5 contour.
+        height_min: lowest point of the surface, min of h(x) over the bins with contour.
         dendrite_height: max over x of h(x) - h0(x) (height above the initial surface).
         height_mean: mean of h(x) over the bins with contour.
         roughness_rms: RMS of h(x) about its mean.
@@ -157,6 +160,7 @@ class Morphology:
     """
 
     height_max: float
+    height_min: float
     dendrite_height: float
     height_mean: float
     roughness_rms: float
@@ -194,10 +198,11 @@ def morphology_from_segments(
     width = x_max - x_min
     if not finite.any():
         nan = float("nan")
-        return Morphology(nan, nan, nan, nan, length, length / width, x, h)
+        return Morphology(nan, nan, nan, nan, nan, length, length / width, x, h)
     above = (h - np.asarray(initial_height, dtype=float))[finite]
     return Morphology(
         height_max=float(np.max(h[finite])),
+        height_min=float(np.min(h[finite])),
         dendrite_height=float(np.nanmax(above)),
         height_mean=float(np.mean(h[finite])),
         roughness_rms=roughness_rms(h),

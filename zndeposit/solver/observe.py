@@ -104,6 +104,7 @@ class Observer:
             "charge_balance_error": abs(top - current) / abs(current) if current else 0.0,
             "thickness_mean": (last.deposited if last else 0.0) / (p.rho_m * sim.width),
             "height_max": m.height_max,
+            "height_min": m.height_min,
             "dendrite_height": m.dendrite_height,
             "roughness_rms": m.roughness_rms,
             "length_ratio": m.length_ratio,

@@ -1,0 +1,240 @@
+"""Capillarity of the interface formulations (MODEL.md 6.7).
+
+Setting: a semicircular Zn bump of radius R on a flat anode in a periodic
+strip, plated at a fixed electrode potential E with fast ion transport
+(D+ = D- = 1e-8 m^2/s: the interface concentration stays at the bulk value and
+the ohmic drop is below 1 uV, as in test_butler_volmer.py). Every interface
+point then has the same overpotential, so in the sharp-interface limit the
+surface moves along its normal at the Butler-Volmer speed
+``v = i_BV(E) / (n F rho_m)`` everywhere (Huygens: the flat surface rises by
+v t, the bump becomes a circle of radius R + v t about its old centre, the foot
+corners fill in) and the bump top stays R above the flat surface. The
+Gibbs-Thomson shift (gamma V_m K / (n F) = 24 uV at K = 1/R = 1/um) changes the
+tip's current by < 0.2 % and is neglected.
+
+Measured: height_max (bump top) and height_min (the lowest point of the
+surface: the flat level, read at the periodic edge, farthest from the bump) of
+the metrics table; the flat advance is compared with v t, the bump height
+height_max - height_min with R.
+
+What the default ``sharp`` formulation gives (8 elements per interface width,
+potentiostatic, dt <= 20 s; numbers in the tests below): it does NOT keep the
+bump within MODEL's 5 %, and its results depend on L_sigma. The curvature
+correction kappa |grad xi| K (K from the projected normal) does not cancel the
+curvature part of the Galerkin Laplacian exactly: for the initial tanh profile
+of this bump the residual is 4.3 % / 1.2 % / 0.45 % of the uncorrected
+(chen2015) curvature speed L_sigma kappa / R = 0.34 um/s at 4 / 8 / 16 elements
+per width (K itself is within 0.3 % of 1/R; with the exact K the residual is
+the same), i.e. an O(h^2) discretisation error. Since the uncorrected speed is
+44 times the plating speed v = 0.0077 um/s (16 mA/cm^2), a 1 % residual is a
+44 % error of the growth speed. With the lagged (previous-step) K the residual
+acts once per time step when dt >> R^2 / (2 L_sigma kappa) (1.5 s here): the
+bump loses about 0.6-0.7 % of its height per step at 8 elements per width (at
+4 elements: 1-2 %), so the loss depends on dt rather than on the plated charge
+(Newton keeps dt <= 20 s here: dt_max = 60 s gives the same 36 steps and
+numbers). The concave foot corners (curvature ~ 1/l, which K cannot follow)
+keep filling in and lift the flat surface next to them over microns (in a 6 um
+strip the flat level rises 22 % faster than v t; 13 % in an 8 um strip with
+3 R plated, where the bump also loses 26 %). Smaller steps make it worse (4 elements, 5 um strip): plating 2 R
+at 10 mA/cm^2 (galvanostatic) loses 82 % of the bump with dt_max = 5 s, 49 %
+with 20 s; without plating (E = 0, i0 -> 0) the bump top sinks at 0.011 /
+0.007 / 0.004 / 0.0009 um/s for dt = 0.25 / 1 / 4 / 20 s. The strict xfail
+tests below state the MODEL requirement; they start passing (and then fail as
+XPASS) when the formulation meets it.
+
+The ``chen2015`` formulation is exempt from 6.7 (MODEL.md): it flattens the bump
+by curvature motion within seconds, whatever the plating; the contrast test
+shows that the bump-height check can fail.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from zndeposit.constants import FARADAY, GAS_CONSTANT, ZN_ELECTRONS, ZN_MOLAR_VOLUME
+
+pytestmark = pytest.mark.fem
+
+BUMP = """
+title = "capillarity: semicircular bump, {formulation}, L_sigma = {mobility} m^3/(J s)"
+[domain]
+width = "{width} um"
+height = "{height} um"
+sides = "periodic"
+[anode]
+thickness = "2 um"
+[[anode.nuclei]]
+x = "{centre} um"
+radius = "{radius} um"
+shape = "semicircle"
+[electrolyte]
+concentration = "2 mol/L"
+D_cation = "1e-8 m^2/s"
+D_anion = "1e-8 m^2/s"
+[kinetics]
+exchange_current_density = "10 mA/cm^2"
+[interface]
+energy = "0.5 J/m^2"
+width = "0.5 um"
+anisotropy = 0.0
+formulation = "{formulation}"
+mobility = "{mobility} m^3/(J*s)"
+[control]
+mode = "potentiostatic"
+potential = "{potential} mV"
+duration = "{duration} s"
+[mesh]
+elements_across_interface = {elements}
+growth_band = "{growth_band} um"
+[numerics]
+dt_initial = "0.1 s"
+dt_max = "{dt_max} s"
+[output]
+interval = "{interval} s"
+fields = ["xi"]
+"""
+
+POTENTIAL = -30.0  # mV vs the reservoir
+I0, ALPHA_A = 10.0, 0.75  # mA/cm^2; the schema's default transfer coefficients (0.75 / 0.25)
+
+
+def bv_speed(potential: float = POTENTIAL) -> float:
+    """Sharp-interface normal speed (um/s) of plating at ``potential`` (mV), Butler-Volmer."""
+    f = FARADAY / (GAS_CONSTANT * 298.15)
+    eta = potential * 1e-3
+    i = -I0 * (math.exp(ALPHA_A * 2 * f * eta) - math.exp(-(1 - ALPHA_A) * 2 * f * eta))
+    return i * 10.0 * ZN_MOLAR_VOLUME / (ZN_ELECTRONS * FARADAY) * 1e6  # A/m^2 -> um/s
+
+
+def bump_case(
+    formulation: str = "sharp",
+    mobility: float = 1e-6,
+    elements: int = 8,
+    width: float = 6.0,
+    radius: float = 1.0,
+    radii_plated: float = 2.0,
+    dt_max: float = 20.0,
+    outputs: int = 4,
+) -> str:
+    """Case text: a bump of ``radius`` (um) in a ``width`` (um) strip; ``radii_plated`` R plated."""
+    duration = radii_plated * radius / bv_speed()
+    return BUMP.format(
+        formulation=formulation,
+        mobility=f"{mobility:g}",
+        width=width,
+        height=12.0,
+        centre=width / 2,
+        radius=radius,
+        potential=POTENTIAL,
+        duration=f"{duration:.6g}",
+        elements=elements,
+        growth_band=radii_plated * radius + 1.0,  # bump top + plated + 2 widths
+        dt_max=dt_max,
+        interval=f"{duration / outputs:.6g}",
+    )
+
+
+def bump_numbers(m) -> dict[str, float]:
+    """Bump height at start / end, flat advance and top advance (um) from a metrics table."""
+    bump = m["height_max"] - m["height_min"]
+    return {
+        "t": float(m["t"][-1]),
+        "bump0": float(bump[0]),
+        "bump": float(bump[-1]),
+        "flat_advance": float(m["height_min"][-1] - m["height_min"][0]),
+        "top_advance": float(m["height_max"][-1] - m["height_max"][0]),
+        "expected_advance": bv_speed() * float(m["t"][-1]),
+    }
+
+
+@pytest.fixture(scope="module")
+def bump_runs(tmp_path_factory, case_runner):
+    """Run a bump case once per module for each set of settings; returns its numbers."""
+    done: dict[tuple, dict[str, float]] = {}
+
+    def run(**kw) -> dict[str, float]:
+        key = tuple(sorted(kw.items()))
+        if key not in done:
+            _, m = case_runner(tmp_path_factory.mktemp("bump"), bump_case(**kw))
+            # fast transport: the interface concentration stays at the bulk 2 mol/L
+            assert np.all(np.abs(m["c_min_interface"] - 2.0) < 2e-3)
+            done[key] = bump_numbers(m)
+            print(f"\nbump case {kw}: " + ", ".join(f"{k} {v:.4f}" for k, v in done[key].items()))
+        return done[key]
+
+    return run
+
+
+# --- fast (default run): 4 elements per interface width, 1 R plated, ~10-25 s per run
+FAST = {"elements": 4, "radii_plated": 1.0}
+
+
+def test_chen2015_flattens_the_bump(bump_runs):
+    """Chen 2015 moves the interface by curvature (L_sigma kappa / R = 0.34 um/s >> v).
+
+    Curve-shortening flow of a periodic graph keeps the enclosed area (the total
+    turning of the contour is zero), so the bump's metal fills the flat: the
+    flat rises by v t + pi R^2 / (2 W) while the bump vanishes.
+    """
+    r = bump_runs(formulation="chen2015", **FAST)
+    radius, width = 1.0, 6.0
+    # measured: bump 0.0033 um (from 1.0000), flat advance 1.2697 um vs 1.2618 (+0.6 %)
+    assert r["bump"] < 0.05 * radius
+    assert r["flat_advance"] == pytest.approx(
+        r["expected_advance"] + math.pi * radius**2 / (2 * width), rel=0.02
+    )
+
+
+def test_sharp_keeps_most_of_the_bump(bump_runs):
+    """The default formulation keeps the bump where chen2015 loses it (regression bounds).
+
+    Not MODEL's 5 %: at this coarse resolution the bump loses ~1-2 % of its height
+    per time step (see the module docstring); the bounds guard the contrast.
+    """
+    r = bump_runs(**FAST)
+    # measured: bump 1.0000 -> 0.7511 um, flat advance 1.0444 um vs v t = 1.0000 (+4.4 %)
+    assert r["bump"] > 0.6 * r["bump0"]
+    assert r["flat_advance"] == pytest.approx(r["expected_advance"], rel=0.10)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="sharp formulation loses the bump (measured -25 %)"
+)
+def test_sharp_bump_height_fast(bump_runs):
+    """MODEL 6.7 at the fast resolution: bump height within 5 % while R is plated."""
+    r = bump_runs(**FAST)
+    # measured: 0.7511 / 1.0000 (-24.9 %)
+    assert r["bump"] == pytest.approx(r["bump0"], rel=0.05)
+
+
+# --- slow: 8 elements per interface width (the default), 2 R plated
+SLOW = {"elements": 8, "radii_plated": 2.0}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="sharp formulation loses the bump (measured -26 %)"
+)
+def test_sharp_bump_keeps_its_height(bump_runs):
+    """MODEL 6.7: the bump stays R above the flat surface (5 %) while 2 R are plated."""
+    r = bump_runs(**SLOW)
+    # measured: bump 0.9995 -> 0.7439 um (-25.6 %); flat advance 2.4520 um vs
+    # v t = 2.0000 (+22.6 %), top advance 2.1964 um (+9.8 %)
+    assert r["bump"] == pytest.approx(r["bump0"], rel=0.05)
+    assert r["flat_advance"] == pytest.approx(r["expected_advance"], rel=0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="sharp formulation depends on L_sigma (+27 %, +20 %)"
+)
+def test_sharp_results_do_not_depend_on_mobility(bump_runs):
+    """MODEL 6.7: front velocity and bump growth change < 2 % when L_sigma grows tenfold."""
+    base = bump_runs(**SLOW)
+    fast = bump_runs(mobility=1e-5, **SLOW)
+    # measured (L_sigma 1e-6 -> 1e-5): flat advance 2.4520 -> 3.1191 um (+27.2 %), top
+    # advance 2.1964 -> 2.6415 um (+20.3 %), bump 0.7439 -> 0.5219 um
+    front = fast["flat_advance"] / base["flat_advance"] - 1
+    growth = fast["top_advance"] / base["top_advance"] - 1
+    assert abs(front) < 0.02 and abs(growth) < 0.02, (front, growth)
