@@ -88,6 +88,29 @@ def test_semicircle_bump():
     assert m.length_ratio == pytest.approx((W - 2 * R + math.pi * R) / W, rel=5e-5)  # 5.2e-6
 
 
+def test_dendrite_height_is_measured_from_the_initial_surface_level():
+    """Nucleus of radius R on a flat surface at y0, then every point raised by d and the foot
+    corners filled by f > d: the dendrite height is the tip above the initial flat level, R + d,
+    not the corner filling."""
+    y0, R, xc, d, f = 5.0, 6.0, 17.0, 0.3, 2.0
+    pts, tris = grid(400, 200)
+
+    def surface(lift, corner):
+        bump = np.hypot(pts[:, 0] - xc, pts[:, 1] - y0 - lift) - R
+        flat = pts[:, 1] - y0 - lift
+        foot = np.abs(np.abs(pts[:, 0] - xc) - R) < 0.5  # columns at the foot corners
+        flat = np.where(foot, pts[:, 1] - y0 - corner, flat)
+        return -np.minimum(flat, bump)
+
+    m0 = morphology_from_segments(contour_segments(pts, tris, surface(0.0, 0.0), 0.0), 0.0, W,
+                                  nbins=400, initial_height=y0)  # fmt: skip
+    m = morphology_from_segments(contour_segments(pts, tris, surface(d, f), 0.0), 0.0, W,
+                                 nbins=400, initial_height=m0.h)  # fmt: skip
+    assert m0.dendrite_height == pytest.approx(R, rel=1e-3)
+    assert m.dendrite_height == pytest.approx(R + d, rel=1e-3)
+    assert np.nanmax(m.h - m0.h) == pytest.approx(f, abs=0.1)  # the old definition: corners
+
+
 def test_profile_bins_and_empty():
     x, h = height_profile(np.zeros((0, 2, 2)), 0.0, 1.0, 4)
     assert np.allclose(x, [0.125, 0.375, 0.625, 0.875])

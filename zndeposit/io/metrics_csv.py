@@ -90,7 +90,7 @@ STANDARD_COLUMNS: tuple[Column, ...] = (
     _c("thickness_mean", "um", 1e6, "mean deposit thickness (SI: m)"),
     _c("height_max", "um", 1e6, "highest interface point (xi = 0.5) (SI: m)"),
     _c("height_min", "um", 1e6, "lowest point of the surface profile h(x) (SI: m)"),
-    _c("dendrite_height", "um", 1e6, "max height of the interface above the initial surface"),
+    _c("dendrite_height", "um", 1e6, "highest point above the initial surface level (median)"),
     _c("roughness_rms", "um", 1e6, "RMS roughness of the height profile h(x) (SI: m)"),
     _c("length_ratio", "-", 1.0, "interface length / domain width"),
     _c("c_min_interface", "mol/L", 1e-3, "min Zn2+ concentration in 0.1 < xi < 0.9 (mol/m^3)"),

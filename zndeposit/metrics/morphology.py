@@ -8,9 +8,14 @@ Definitions (lengths in m, all reported on every rank):
   spanning the domain width (NaN where a bin holds no contour);
 * ``height_max`` = max h; ``height_min`` = min h, the lowest point of the
   deposit surface (e.g. the flat surface level beside a bump);
-  ``dendrite_height`` = max over x of (h(x) - h0(x)) for the initial profile h0
-  (a number for a flat surface), i.e. the largest local height of the deposit
-  above the initial surface;
+  ``dendrite_height`` = max h - h_ref, the height of the highest deposit point
+  above the initial electrode surface, whose level h_ref is the median of the
+  initial profile h0 (the flat level beside nuclei; h0 itself for a flat
+  surface). A flat front gives the plated thickness, a nucleus of radius R
+  gives R + the advance of its tip. (An earlier definition, max over x of
+  h(x) - h0(x), was dominated by the concave foot corners of a nucleus, which
+  the diffuse interface rounds off at once: 0.24 um after 1 s where the tip
+  had advanced 7 nm.)
 * RMS roughness: root-mean-square of h about its mean over the bins with contour;
 * length ratio: total contour length / domain width (1 for a flat front);
 * mean deposit thickness: integral of a density q(xi) over the domain / width,
@@ -150,7 +155,7 @@ class Morphology:
     Attributes:
         height_max: highest point of the xi = 0.5 contour.
         height_min: lowest point of the surface, min of h(x) over the bins with contour.
-        dendrite_height: max over x of h(x) - h0(x) (height above the initial surface).
+        dendrite_height: height_max - median(h0): highest point above the initial surface.
         height_mean: mean of h(x) over the bins with contour.
         roughness_rms: RMS of h(x) about its mean.
         length: total contour length.
@@ -199,11 +204,12 @@ def morphology_from_segments(
     if not finite.any():
         nan = float("nan")
         return Morphology(nan, nan, nan, nan, nan, length, length / width, x, h)
-    above = (h - np.asarray(initial_height, dtype=float))[finite]
+    h0 = np.asarray(initial_height, dtype=float)
+    reference = float(np.nanmedian(h0)) if h0.ndim else float(h0)
     return Morphology(
         height_max=float(np.max(h[finite])),
         height_min=float(np.min(h[finite])),
-        dendrite_height=float(np.nanmax(above)),
+        dendrite_height=float(np.max(h[finite])) - reference,
         height_mean=float(np.mean(h[finite])),
         roughness_rms=roughness_rms(h),
         length=length,
