@@ -93,7 +93,7 @@ def run_case(
         with timer("setup"):
             sim = Simulation(loaded, mesh_data)
             obs = Observer(sim)
-        dofs = sim.space.dofmap.index_map.size_global * 3
+        dofs = sim.space.dofmap.index_map.size_global * sim.space.dofmap.index_map_bs
         rd.manifest.update(mesh={**info.stats, "dofs": dofs, "mpi_size": comm.size})
         log.info(f"{loaded.case.title}: {dofs} unknowns on {comm.size} rank(s)")
         times = output_times(loaded, sim.end_time)
