@@ -15,11 +15,6 @@ CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
 # --------------------------------------------------------------------------- analysis
-def interface_mask(xi: np.ndarray, lo: float = 0.1, hi: float = 0.9) -> np.ndarray:
-    """Nodes inside the diffuse interface (as the metrics' band minimum)."""
-    return (xi > lo) & (xi < hi)
-
-
 def segments(snap: Any, xi: np.ndarray) -> np.ndarray:
     """The xi = 0.5 contour (um) of one snapshot."""
     from zndeposit.metrics.morphology import contour_segments
@@ -150,7 +145,9 @@ def summarise(run: Run, out: Path, info: dict[str, Any]) -> dict[str, Any]:
     }
     # bulk-equivalent salt concentration sqrt(c+ c-) at the interface at the end:
     # equal to c+ without fixed charge, free of the Donnan enrichment in the coating
-    band = interface_mask(snap["xi"][-1])
+    from zndeposit.metrics.morphology import interface_band
+
+    band = interface_band(snap["xi"][-1])  # the nodes of the metrics' band minimum
     if band.any():
         s["c_salt_min_final"] = float(np.sqrt(snap["c"][band] * snap["c_anion"][band]).min() * 1e-3)
     width = case.domain.width * 1e6

@@ -206,10 +206,11 @@ def morphology_from_segments(
         return Morphology(nan, nan, nan, nan, nan, length, length / width, x, h)
     h0 = np.asarray(initial_height, dtype=float)
     reference = float(np.nanmedian(h0)) if h0.ndim else float(h0)
+    top = float(np.max(h[finite]))
     return Morphology(
-        height_max=float(np.max(h[finite])),
+        height_max=top,
         height_min=float(np.min(h[finite])),
-        dendrite_height=float(np.max(h[finite])) - reference,
+        dendrite_height=top - reference,
         height_mean=float(np.mean(h[finite])),
         roughness_rms=roughness_rms(h),
         length=length,
@@ -324,7 +325,8 @@ def deposit_thickness(
     return integrate(density * dx) / width - initial
 
 
-def _band(xi_values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+def interface_band(xi_values: np.ndarray, lo: float = 0.1, hi: float = 0.9) -> np.ndarray:
+    """Mask of the nodes inside the diffuse interface, lo < xi < hi (numpy, no DOLFINx)."""
     return (xi_values > lo) & (xi_values < hi)
 
 
@@ -354,7 +356,7 @@ def band_minimum(field: Function, xi: Function, lo: float = 0.1, hi: float = 0.9
     _check_p1(field)
     V = field.function_space
     n = V.dofmap.index_map.size_local
-    vals = field.x.array[:n].real[_band(_on_space(xi, V), lo, hi)]
+    vals = field.x.array[:n].real[interface_band(_on_space(xi, V), lo, hi)]
     local = float(vals.min()) if vals.size else np.inf
     result = field.function_space.mesh.comm.allreduce(local, op=_mpi().MIN)
     return float(result) if np.isfinite(result) else float("nan")
@@ -387,7 +389,7 @@ def focusing_factor(
     _check_p1(rate)
     V = rate.function_space
     n = V.dofmap.index_map.size_local
-    vals = rate.x.array[:n].real[_band(_on_space(xi, V), lo, hi)]
+    vals = rate.x.array[:n].real[interface_band(_on_space(xi, V), lo, hi)]
     comm = V.mesh.comm
     peak = float(comm.allreduce(float(vals.max()) if vals.size else -np.inf, op=_mpi().MAX))
     dx = ufl.dx(domain=V.mesh)

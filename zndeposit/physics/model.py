@@ -67,12 +67,7 @@ class Measures:
     dx: ufl.Measure
     dx_lumped: ufl.Measure
     ds_top: ufl.Measure | None
-    dx_deposit: ufl.Measure | None = None
-
-    @property
-    def deposit(self) -> ufl.Measure:
-        """Measure of the deposit integral (``dx_deposit``, else ``dx``)."""
-        return self.dx_deposit if self.dx_deposit is not None else self.dx
+    dx_deposit: ufl.Measure
 
 
 @dataclass
@@ -182,7 +177,7 @@ def build_forms(
     constraint = None
     if galvanostatic:
         q_dot = itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
-        constraint = scale * p.n * rho * eps * q_dot * ms.deposit
+        constraint = scale * p.n * rho * eps * q_dot * ms.dx_deposit
     return ModelForms(
         residual=residual,
         constraint=constraint,

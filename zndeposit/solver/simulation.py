@@ -129,7 +129,7 @@ class Simulation:
             rtol=num.newton_rtol, atol=num.newton_atol,
             max_iterations=num.newton_max_iterations,
         )  # fmt: skip
-        self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.deposit)
+        self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx_deposit)
         psi_e0 = set_initial_state(
             self.w, case, p, self.derived.conductivity, self.derived.limiting_current
         )
