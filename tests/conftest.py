@@ -102,3 +102,22 @@ def sine_length_ratio(amplitude: float, wavelength: float) -> float:
 def sine_length():
     """The :func:`sine_length_ratio` closed form."""
     return sine_length_ratio
+
+
+def butler_volmer_current(potential: float, i0: float, alpha_a: float, n: int = 2) -> float:
+    """Plating current density (units of i0, > 0 cathodic) at overpotential ``potential`` (V).
+
+    i = -i0 (exp(alpha_a n f eta) - exp(-(1 - alpha_a) n f eta)), f = F/(R T) at 298.15 K.
+    """
+    from zndeposit.constants import FARADAY, GAS_CONSTANT
+
+    f = FARADAY / (GAS_CONSTANT * 298.15)
+    return -i0 * (
+        math.exp(alpha_a * n * f * potential) - math.exp(-(1 - alpha_a) * n * f * potential)
+    )
+
+
+@pytest.fixture(scope="session")
+def butler_volmer():
+    """The :func:`butler_volmer_current` closed form."""
+    return butler_volmer_current

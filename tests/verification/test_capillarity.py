@@ -52,7 +52,7 @@ import math
 import numpy as np
 import pytest
 
-from zndeposit.constants import FARADAY, GAS_CONSTANT, ZN_ELECTRONS, ZN_MOLAR_VOLUME
+from zndeposit.constants import FARADAY, ZN_ELECTRONS, ZN_MOLAR_VOLUME
 
 pytestmark = pytest.mark.fem
 
@@ -99,15 +99,14 @@ POTENTIAL = -30.0  # mV vs the reservoir
 I0, ALPHA_A = 10.0, 0.75  # mA/cm^2; the schema's default transfer coefficients (0.75 / 0.25)
 
 
-def bv_speed(potential: float = POTENTIAL) -> float:
-    """Sharp-interface normal speed (um/s) of plating at ``potential`` (mV), Butler-Volmer."""
-    f = FARADAY / (GAS_CONSTANT * 298.15)
-    eta = potential * 1e-3
-    i = -I0 * (math.exp(ALPHA_A * 2 * f * eta) - math.exp(-(1 - ALPHA_A) * 2 * f * eta))
+def bv_speed(butler_volmer) -> float:
+    """Sharp-interface normal speed (um/s) of plating at POTENTIAL, Butler-Volmer."""
+    i = butler_volmer(POTENTIAL * 1e-3, I0, ALPHA_A)  # mA/cm^2
     return i * 10.0 * ZN_MOLAR_VOLUME / (ZN_ELECTRONS * FARADAY) * 1e6  # A/m^2 -> um/s
 
 
 def bump_case(
+    speed: float,
     formulation: str = "sharp",
     mobility: float = 1e-6,
     elements: int = 8,
@@ -117,8 +116,11 @@ def bump_case(
     dt_max: float = 20.0,
     outputs: int = 4,
 ) -> str:
-    """Case text: a bump of ``radius`` (um) in a ``width`` (um) strip; ``radii_plated`` R plated."""
-    duration = radii_plated * radius / bv_speed()
+    """Case text: a bump of ``radius`` (um) in a ``width`` (um) strip; ``radii_plated`` R plated.
+
+    ``speed``: the Butler-Volmer front speed (um/s), from :func:`bv_speed`.
+    """
+    duration = radii_plated * radius / speed
     return BUMP.format(
         formulation=formulation,
         mobility=f"{mobility:g}",
@@ -135,7 +137,7 @@ def bump_case(
     )
 
 
-def bump_numbers(m) -> dict[str, float]:
+def bump_numbers(m, speed: float) -> dict[str, float]:
     """Bump height at start / end, flat advance and top advance (um) from a metrics table."""
     bump = m["height_max"] - m["height_min"]
     return {
@@ -144,22 +146,23 @@ def bump_numbers(m) -> dict[str, float]:
         "bump": float(bump[-1]),
         "flat_advance": float(m["height_min"][-1] - m["height_min"][0]),
         "top_advance": float(m["height_max"][-1] - m["height_max"][0]),
-        "expected_advance": bv_speed() * float(m["t"][-1]),
+        "expected_advance": speed * float(m["t"][-1]),
     }
 
 
 @pytest.fixture(scope="module")
-def bump_runs(tmp_path_factory, case_runner):
+def bump_runs(tmp_path_factory, case_runner, butler_volmer):
     """Run a bump case once per module for each set of settings; returns its numbers."""
     done: dict[tuple, dict[str, float]] = {}
+    speed = bv_speed(butler_volmer)
 
     def run(**kw) -> dict[str, float]:
         key = tuple(sorted(kw.items()))
         if key not in done:
-            _, m = case_runner(tmp_path_factory.mktemp("bump"), bump_case(**kw))
+            _, m = case_runner(tmp_path_factory.mktemp("bump"), bump_case(speed, **kw))
             # fast transport: the interface concentration stays at the bulk 2 mol/L
             assert np.all(np.abs(m["c_min_interface"] - 2.0) < 2e-3)
-            done[key] = bump_numbers(m)
+            done[key] = bump_numbers(m, speed)
             print(f"\nbump case {kw}: " + ", ".join(f"{k} {v:.4f}" for k, v in done[key].items()))
         return done[key]
 
