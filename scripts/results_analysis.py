@@ -125,7 +125,9 @@ def summarise(run: Run, out: Path, info: dict[str, Any]) -> dict[str, Any]:
         "message": info["message"],
         "wall_s": info["wall_s"],
         "cpu_s": info["cpu_s"],
-        "dofs": info["dofs"],
+        # three P1 fields on the mesh nodes; manifests written before b31e661 hold a
+        # dofs count 3x too high, so the unknowns are derived from the nodes instead
+        "unknowns": 3 * info["nodes"] if info.get("nodes") else None,
         "steps": info["solver"].get("steps_accepted"),
         "rejected": info["solver"].get("steps_rejected"),
         "newton_per_step": info["solver"].get("newton_per_step"),
@@ -184,6 +186,11 @@ def summarise(run: Run, out: Path, info: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- table
+def _header(cols: str) -> list[str]:
+    """Markdown header and rule lines of a table with the columns ``"a | b | ..."``."""
+    return ["| " + cols + " |", "|" + "---|" * (cols.count("|") + 1)]
+
+
 def table(runs: list[Run], summary: dict[str, Any]) -> str:
     """Markdown tables of the study (galvanostatic comparison, anisotropy)."""
     cols = (
@@ -192,7 +199,7 @@ def table(runs: list[Run], summary: dict[str, Any]) -> str:
         "| min c at interface, mol/L (/ c_bulk) | c at interface at the end (mol/L) "
         "| final η (mV) | final E (mV) | steps (rejected) | run time wall / CPU (s)"
     )
-    lines = ["| " + cols + " |", "|" + "---|" * (cols.count("|") + 1)]
+    lines = _header(cols)
     for r in (r for r in runs if r.group == "galvanostatic"):
         s = summary[r.name]
         fail = " (solver failure)" if s["status"] != "ok" else ""
@@ -212,7 +219,7 @@ def table(runs: list[Run], summary: dict[str, Any]) -> str:
             "| fastest growth within ±40° of vertical, vs isotropic (deg) | expected (deg) "
             "| max focusing factor | steps (rejected) | run time wall / CPU (s)"
         )
-        lines += ["", "| " + cols + " |", "|" + "---|" * (cols.count("|") + 1)]
+        lines += ["", *_header(cols)]
         for r in aniso:
             s = summary[r.name]
             rel = s.get("tip_offset_rel_um")
@@ -234,13 +241,13 @@ def table(runs: list[Run], summary: dict[str, Any]) -> str:
             "| same, minus reference (µm) | max focusing factor | final η (mV) "
             "| steps (rejected) | run time wall / CPU (s)"
         )
-        lines += ["", "| " + cols + " |", "|" + "---|" * (cols.count("|") + 1)]
+        lines += ["", *_header(cols)]
         for r in checks:
             s = summary[r.name]
             rel = s.get("tip_offset_rel_um")
             lines.append(
                 f"| {r.name} | {s['overrides']['mesh.elements_across_interface']} "
-                f"| {s['dofs'] // 3 if s['dofs'] else '-'} | {s['capacity']:.3f} "
+                f"| {s['unknowns'] or '-'} | {s['capacity']:.3f} "
                 f"| {s['tip_growth_um']:.3f} | {s['uniform_distance_um']:.3f} "
                 f"| {s['tip_offset_um']:+.2f} | {'-' if rel is None else f'{rel:+.2f}'} "
                 f"| {s['focusing_max']:.3f} | {s['eta_mV']:.1f} "
