@@ -76,7 +76,7 @@ class PhaseField:
         length: l = sqrt(kappa / (2 W)), m; the 10-90 % width is 2 ln(9) l.
         barrier: W, J/m^3 (double well W xi^2 (1 - xi)^2).
         gradient: kappa, J/m (gradient energy kappa/2 |grad xi|^2).
-        kinetic: L_eta, 1/s, calibrated so a planar front follows Butler-Volmer.
+        kinetic: L_eta, 1/s, calibrated so a planar front follows Butler-Volmer (chen2015).
         mobility: L_sigma, m^3/(J s).
     """
 

@@ -379,6 +379,15 @@ class Numerics(Section):
     target_newton_iterations: int = Field(
         5, ge=1, description="Newton iterations aimed at per step"
     )
+    max_xi_change: float | None = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description=(
+            "largest change of the phase field per step (the front moves < 0.2 l per step "
+            "at 0.05; larger steps are redone shorter); none: no bound"
+        ),
+    )
     newton_rtol: float = Field(1e-8, gt=0, lt=1, description="relative residual tolerance")
     newton_atol: float = Field(1e-10, gt=0, description="absolute residual tolerance")
     newton_max_iterations: int = Field(25, ge=1, description="Newton iterations before a cut")
@@ -420,6 +429,11 @@ class Output(Section):
     )
     formats: list[Literal["vtx", "xdmf"]] = Field(
         default_factory=lambda: ["vtx"], description="VTX (.bp, ParaView) and/or XDMF"
+    )
+    snapshots: bool = Field(
+        True,
+        description="also write every output as a VTU in fields/snapshots/ "
+        "(read by zndeposit render and report)",
     )
 
 

@@ -66,7 +66,7 @@ def derived_lines(d: Derived) -> list[str]:
         f"gradient coefficient kappa    {pf.gradient:.4g} J/m",
         f"kinetic coefficient L_eta     {pf.kinetic:.4g} 1/s",
         f"mobility L_sigma              {pf.mobility:.4g} m^3/(J s)",
-        f"profile relaxation 1/(L W)    {1.0 / (pf.mobility * pf.barrier):.4g} s",
+        f"profile relaxation 1/(2 L W)  {0.5 / (pf.mobility * pf.barrier):.4g} s",
         f"element size in growth band   {fq(d.band_element_size, 'm', 'um')}",
     ]
     return lines

@@ -110,27 +110,24 @@ def free_energy_density(
     return barrier * g(xi) + 0.5 * kappa * ufl.dot(ufl.grad(xi), ufl.grad(xi))
 
 
-def profile_residual(
-    xi: ufl.core.expr.Expr, v: ufl.core.expr.Expr, barrier: float, gradient: float, dx: ufl.Measure
-) -> ufl.Form:
-    """Weak form of the isotropic variational derivative W g'(xi) - kappa lap(xi), J/m^3 * v."""
-    return (barrier * dg(xi) * v + gradient * ufl.dot(ufl.grad(xi), ufl.grad(v))) * dx
-
-
-def curvature_correction(
+def profile_flux_residual(
     xi: ufl.core.expr.Expr,
     v: ufl.core.expr.Expr,
-    curvature: ufl.core.expr.Expr,
+    normal: ufl.core.expr.Expr,
     gradient: float,
     length: float,
     dx: ufl.Measure,
 ) -> ufl.Form:
-    """Kappa |grad xi| K * v: the mean-curvature part of kappa lap(xi) (Sun & Beckermann 2007).
+    """Weak form of kappa div(grad xi + xi (1 - xi)/l n) * v, J/m^3: restores the profile only.
 
-    Adding ``- L_sigma * this`` to the Allen-Cahn residual (alongside
-    :func:`profile_residual`) cancels motion by curvature and keeps only the
-    profile-restoring part; K comes from a projected normal (the caller).
+    The flux vanishes for the equilibrium profile xi = (1 - tanh(d/(2 l)))/2
+    about ANY surface (grad xi = -xi (1 - xi)/l n there), so the operator has
+    no curvature motion, and being a divergence it conserves integral(xi): it
+    reshapes the profile along the normal but cannot move the surface. It is
+    the Allen-Cahn operator kappa lap(xi) - W g'(xi) with its curvature part
+    kappa |grad xi| div(n) removed and |grad xi| replaced by its equilibrium
+    value xi (1 - xi)/l (in divergence form). ``normal``: the unit growth
+    normal (lagged, projected onto P1). Enters the residual with + dt L_sigma.
     """
-    gr = ufl.grad(xi)
-    eps = GRAD_EPS / length
-    return gradient * ufl.sqrt(ufl.dot(gr, gr) + eps * eps) * curvature * v * dx
+    flux = ufl.grad(xi) + xi * (1 - xi) / length * normal
+    return gradient * ufl.dot(flux, ufl.grad(v)) * dx

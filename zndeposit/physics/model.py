@@ -9,7 +9,9 @@ so residual entries are O(1); s = 1 - h(xi), s_d = s + metal_share):
 
     porosity s_d (c+ - c+_n) + dt div(s_d N+) + 2 porosity (rho_m - c+) s (xi - xi_n) = 0
     dt div(s_d i) + n 2 porosity rho_m s (xi - xi_n) = 0          (charge, i/(F c_bulk))
-    (xi - xi_n) + dt L_sigma [W g' - kappa lap xi (+ kappa |grad xi| K)] + dt L_eta k h' BV = 0
+    (xi - xi_n) - dt L_sigma kappa div(grad xi + xi (1 - xi)/l n)
+                + dt i0/(n F rho_m) k h'(xi)/(5 l) BV = 0                        (sharp)
+    (xi - xi_n) + dt L_sigma [W g' - div(kappa(n) grad xi ...)] + dt L_eta k h' BV = 0  (chen2015)
 
 The deposition sink draws Zn2+ from the electrolyte with weight 2 s = q'(xi)
 (see :func:`~zndeposit.physics.interface.deposit_measure`), so deposited Zn is
@@ -46,6 +48,7 @@ class ModelState:
         psi_e: electrode potential F E/(R T), DG0 Function (global value).
         curvature: lagged curvature K = div(n), 1/m (from a projected normal).
         dt: time step, s (Constant).
+        normal: lagged unit growth normal projected onto P1 (sharp formulation).
     """
 
     w: object
@@ -53,6 +56,7 @@ class ModelState:
     psi_e: object
     curvature: object
     dt: object
+    normal: object = None
 
 
 @dataclass
@@ -148,11 +152,10 @@ def build_forms(
     k, bracket, n_f_eta = interfacial_bv(p, st, co)
     res_xi = dxi * v_xi * ms.dx_lumped
     if p.formulation == "sharp":
-        res_xi += dt * p.mobility * itf.profile_residual(xi, v_xi, p.barrier, p.gradient, ms.dx)
-        res_xi -= (
+        res_xi += (
             dt
             * p.mobility
-            * itf.curvature_correction(xi, v_xi, st.curvature, p.gradient, p.length, ms.dx)
+            * itf.profile_flux_residual(xi, v_xi, st.normal, p.gradient, p.length, ms.dx)
         )
     else:  # chen2015: exact variational derivative of the (anisotropic) free energy
         energy = (
@@ -162,7 +165,13 @@ def build_forms(
             * ms.dx
         )
         res_xi += dt * p.mobility * ufl.derivative(energy, st.w, _component(st.w, v_xi))
-    res_xi += dt * p.kinetic * k * itf.dh(xi) * bracket * v_xi * ms.dx_lumped
+    if p.formulation == "sharp":
+        # h'(xi)/(5 l) integrates to one across the profile and the profile flux conserves
+        # integral(xi), so the front moves at exactly i_BV / (n F rho_m) (lumped: c >= 0)
+        speed = p.i0 / (p.n * p.faraday * p.rho_m)
+        res_xi += dt * speed * k * itf.dh(xi) / (5 * p.length) * bracket * v_xi * ms.dx_lumped
+    else:  # chen2015: L_eta h'(xi) BV, L_eta from the Allen-Cahn solvability (6 l)
+        res_xi += dt * p.kinetic * k * itf.dh(xi) * bracket * v_xi * ms.dx_lumped
 
     if counter_i0 is not None and ms.ds_top is not None:
         # Zn counter electrode at E = 0 on the top: anodic current i_ce enters the cell

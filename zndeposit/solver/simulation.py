@@ -91,10 +91,16 @@ class Simulation:
         self.coefficients = region_coefficients(mesh, mesh_data.cell_tags, p)
         self.width = case.domain.width
         # lagged curvature from the previous step (sharp formulation)
-        self.curvature_projector = CurvatureProjector(mesh, ufl.split(self.w_n)[0], p.length)
-        state = ModelState(
-            self.w, self.w_n, self.psi_e, self.curvature_projector.curvature, self.dt
+        period, tol = None, 1e-3 * self.derived.band_element_size
+        if case.domain.sides == "periodic":
+            period = (0.0, self.width)
+        self.curvature_projector = CurvatureProjector(
+            mesh, ufl.split(self.w_n)[0], p.length, period=period, tol=tol
         )
+        state = ModelState(
+            self.w, self.w_n, self.psi_e, self.curvature_projector.curvature, self.dt,
+            normal=self.curvature_projector.normal,
+        )  # fmt: skip
         ft = mesh_data.facet_tags
         ds = ufl.Measure("ds", domain=mesh, subdomain_data=ft)
         measures = Measures(
@@ -119,9 +125,8 @@ class Simulation:
         if self.galvanostatic:
             globals_.append(GlobalEquation(self.psi_e, self.forms.constraint, self.offset, "E"))
         periodic = None
-        if case.domain.sides == "periodic":
-            tol = 1e-3 * self.derived.band_element_size
-            periodic = PeriodicMap(self.space, (0.0, self.width), tol=tol)
+        if period is not None:
+            periodic = PeriodicMap(self.space, period, tol=tol)
         num = case.numerics
         self.system = BorderedNonlinearSystem(
             self.forms.residual, self.w, globals_, bcs, periodic,
@@ -176,7 +181,7 @@ class Simulation:
     # ------------------------------------------------------------------- loop
     def step(self, dt: float) -> tuple[bool, Any]:
         """Try one backward-Euler step of length dt (s); on failure the state is restored."""
-        saved = self.system.save_state()
+        self._saved = saved = self.system.save_state()
         self.dt.value = dt
         if self.galvanostatic:
             self.offset.value = constraint_offset(
@@ -188,9 +193,16 @@ class Simulation:
             self.system.restore_state(saved)
             raise
         ok = result.converged and self._guards_pass()
+        self.last_change = self.xi_change() if ok else None
         if not ok:
             self.system.restore_state(saved)
         return ok, result
+
+    def xi_change(self) -> float:
+        """Largest |xi - xi_n| over the mesh (collective)."""
+        d = self.w.x.array[self.dofs[0]] - self.w_n.x.array[self.dofs[0]]
+        local = float(np.max(np.abs(d))) if d.size else 0.0
+        return float(self.comm.allreduce(local, op=MPI.MAX))
 
     def _guards_pass(self) -> bool:
         arr = self.w.x.array
@@ -216,7 +228,7 @@ class Simulation:
         ctl = StepController(
             dt=num.dt_initial, dt_min=num.dt_min, dt_max=num.dt_max, growth=num.dt_growth,
             cutback=num.dt_cutback, target_iterations=num.target_newton_iterations,
-            milestones=[*outs, self.end_time],
+            milestones=[*outs, self.end_time], max_change=num.max_xi_change,
         )  # fmt: skip
         if on_output:
             on_output(self)
@@ -224,17 +236,23 @@ class Simulation:
         while self.t < self.end_time * (1 - 1e-12):
             dt = ctl.propose(self.t)
             ok, result = self.step(dt)
+            change = self.last_change
+            if ok and change is not None and ctl.too_large(change):
+                self.system.restore_state(self._saved)
+                ok, result = False, result._replace(reason=f"xi changed by {change:.3f}")
+            else:
+                change = None
             if not ok:
                 self.stats.rejected += 1
                 self.log.debug(f"step rejected at t={self.t:.4g} s, dt={dt:.3g} ({result.reason})")
-                if not ctl.rejected(dt):
+                if not ctl.rejected(dt, change):
                     raise SolverError(
                         f"time step fell below dt_min = {num.dt_min:g} s at t = {self.t:.6g} s "
                         f"(last Newton: {result.reason}, {result.newton_iterations} iterations)"
                     )
                 continue
             self._accept(dt, result)
-            ctl.accepted(result.newton_iterations)
+            ctl.accepted(result.newton_iterations, dt, self.last_change or 0.0)
             record = self.stats.history[-1]
             if on_step:
                 on_step(self, record)
