@@ -61,6 +61,18 @@ def key_path(loc: Loc) -> str:
     return out
 
 
+def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"control": {"capacity": x}, "a.b": y}`` -> ``{"control.capacity": x, "a.b": y}``."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(flatten(value, dotted))
+        else:
+            out[dotted] = value
+    return out
+
+
 def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``data[a][b][i]...`` from a dotted path like ``coatings.0.thickness``."""
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
@@ -126,7 +138,7 @@ def apply_presets(
     return data, prov, issues
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
+def model_at(loc: Loc) -> type[BaseModel] | None:
     """The pydantic model class that owns the keys at ``loc`` (None if not a model)."""
     model: Any = Case
     for part in loc:
@@ -155,7 +167,7 @@ def _unwrap(tp: Any) -> Any:
 
 
 def _describe(loc: Loc) -> str:
-    owner = _model_at(loc[:-1])
+    owner = model_at(loc[:-1])
     if owner is None or not isinstance(loc[-1], str):
         return ""
     info = owner.model_fields.get(loc[-1])
@@ -180,7 +192,7 @@ def issues_from_validation(
         kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
         value = err.get("input")
         if kind == "extra_forbidden":
-            owner = _model_at(loc[:-1])
+            owner = model_at(loc[:-1])
             known = list(owner.model_fields) if owner else []
             hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
             msg = "unknown key" + (f"; did you mean {hint[0]!r}?" if hint else "")

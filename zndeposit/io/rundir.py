@@ -8,6 +8,7 @@
       metrics.csv          one row per output time, units in the header
       run.log              the ``zndeposit`` log (rank 0)
       fields/              VTX ``.bp`` directories and/or ``fields.xdmf`` + ``.h5``
+        snapshots/         one VTU per output time + index.json (rendering, reports)
 
 Every rank may create and use a :class:`RunDirectory`; only rank 0 touches the
 file system, and errors on rank 0 are raised on every rank (no deadlock).
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from dolfinx.fem import Function
 
     from zndeposit.io.fields import FieldWriter
+    from zndeposit.io.snapshots import SnapshotWriter
 
 __all__ = ["RunDirectory"]
 
@@ -124,6 +126,13 @@ class RunDirectory(Closing):
         """``fields/``."""
         return self.path / FIELDS_DIR
 
+    @property
+    def snapshots_dir(self) -> Path:
+        """``fields/snapshots/``."""
+        from zndeposit.io.snapshots import SNAPSHOT_DIR
+
+        return self.fields_dir / SNAPSHOT_DIR
+
     # --- content ---------------------------------------------------------------------------
     def write_case(self, text: str) -> None:
         """Write the resolved case TOML (e.g. ``resolved_toml(case)``) atomically."""
@@ -141,6 +150,12 @@ class RunDirectory(Closing):
         from zndeposit.io.fields import FieldWriter
 
         return FieldWriter(self.fields_dir, fields, formats)
+
+    def snapshot_writer(self, regions: Mapping[int, str] | None = None) -> SnapshotWriter:
+        """A :class:`~zndeposit.io.snapshots.SnapshotWriter` on ``fields/snapshots/``."""
+        from zndeposit.io.snapshots import SnapshotWriter
+
+        return SnapshotWriter(self.snapshots_dir, self.comm, regions=regions)
 
     # --- logging ---------------------------------------------------------------------------
     def attach_log(self, level: int = logging.DEBUG) -> None:

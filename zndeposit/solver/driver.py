@@ -2,7 +2,9 @@
 
 Writes ``case.resolved.toml``, ``manifest.json`` (status, versions, timings,
 solver statistics), ``metrics.csv`` (a row per output time, flushed), field
-files (VTX ``.bp``, readable after every output) and ``run.log``. A crash,
+files (VTX ``.bp``, readable after every output), one VTU snapshot per
+output in ``fields/snapshots/`` (for rendering; ``output.snapshots``) and
+``run.log``. A crash,
 a solver failure or Ctrl-C leaves everything written so far readable; a
 solver failure also writes the last good state as a final output.
 """
@@ -100,6 +102,7 @@ def run_case(
         columns = standard_columns(obs.regions)
         fields = {k: v for k, v in obs.fields.items() if k in loaded.case.output.fields}
         bar = _progress(comm, sim.end_time, progress)
+        snapshots = rd.snapshot_writer(obs.region_names) if loaded.case.output.snapshots else None
         with (
             rd.metrics_writer(columns) as metrics,
             rd.field_writer(fields, tuple(loaded.case.output.formats)) as writer,
@@ -112,6 +115,8 @@ def run_case(
                     last_row.update(obs.metrics())
                     metrics.write(last_row)
                     writer.write(s.t)
+                    if snapshots is not None:
+                        obs.write_snapshot(snapshots, last_row)
                     written.append(s.t)
                     rd.manifest.update(progress={"t": s.t, "outputs": len(written)})
 

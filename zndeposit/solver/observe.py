@@ -74,6 +74,27 @@ class Observer:
         """Region names with a transference-number column."""
         return list(self._tplus)
 
+    @property
+    def region_names(self) -> dict[int, str]:
+        """Cell tag -> region name of every region of the mesh (the anode included)."""
+        names = [tags.ANODE, *self.regions]
+        return {tags.region_tag(n): n for n in names}
+
+    def write_snapshot(self, writer: Any, row: dict[str, float]) -> None:
+        """Write the current fields as the next snapshot (collective).
+
+        Args:
+            writer: a :class:`zndeposit.io.snapshots.SnapshotWriter`.
+            row: the metrics row of this output (SI, from :meth:`metrics`).
+        """
+        writer.write_fields(
+            self.fields,
+            self.sim.cell_tags,
+            self.sim.t,
+            capacity=row["charge"] / 36000.0,  # C/m^2 -> mAh/cm^2
+            potential=row["E"],
+        )
+
     def update(self) -> None:
         """Interpolate every output field from the current state."""
         for name, fn in self.fields.items():

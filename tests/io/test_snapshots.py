@@ -1,0 +1,100 @@
+"""VTU field snapshots: round trip, crash safety, and identical content from 1 and 2 MPI ranks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zndeposit.io.snapshots import (
+    FIELD_UNITS,
+    INDEX_FILE,
+    MeshArrays,
+    SnapshotWriter,
+    read_index,
+    read_snapshot,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def square(value: float) -> MeshArrays:
+    """Unit square (um) of two triangles, fields that depend on ``value``."""
+    pts = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=float)
+    return MeshArrays(
+        points=pts,
+        cells=np.array([[0, 1, 2], [0, 2, 3]]),
+        region=np.array([1, 4]),
+        point_data={"xi": np.array([1.0, 1.0, 0.0, 0.0]) * value, "c": pts[:, 1] + value},
+        cell_data={"current": np.array([[0.0, -value, 0.0], [0.0, -2 * value, 0.0]])},
+    )
+
+
+def test_round_trip_index_pvd_and_nearest_time(tmp_path):
+    folder = tmp_path / "run" / "fields" / "snapshots"
+    w = SnapshotWriter(folder, regions={1: "anode", 4: "bulk"})
+    for k, t in enumerate([0.0, 0.5, 1.0]):
+        w.write(square(1.0 + k), t, capacity=0.01 * k, potential=-0.1 - 0.01 * k)
+    idx = read_index(tmp_path / "run")
+    assert [e.t for e in idx.entries] == [0.0, 0.5, 1.0]
+    assert [e.capacity for e in idx.entries] == pytest.approx([0.0, 0.01, 0.02])
+    assert idx.regions == {1: "anode", 4: "bulk"}
+    assert idx.units["c"] == FIELD_UNITS["c"][0] == "mol/L" and idx.units["length"] == "um"
+    snap = read_snapshot(tmp_path / "run", time=0.6)  # nearest output: t = 0.5
+    assert snap.t == 0.5 and snap.index == 1 and snap.potential == pytest.approx(-0.11)
+    assert np.allclose(snap.mesh.point_data["c"], [2.0, 2.0, 3.0, 3.0])
+    assert np.allclose(snap.mesh.cell_data["current"][:, 1], [-2.0, -4.0])
+    assert list(snap.mesh.cell_data["region"]) == [1, 4]
+    assert read_snapshot(tmp_path / "run").t == 1.0  # default: last output
+    assert read_snapshot(folder, index=0).t == 0.0  # the folder itself is accepted too
+    pvd = ET.parse(folder / "snapshots.pvd").getroot()
+    files = [d.get("file") for d in pvd.iter("DataSet")]
+    assert files == [e.path.name for e in idx.entries]
+    assert not list(folder.glob(".*tmp*"))  # no temporary file left behind
+
+
+def test_missing_snapshots_say_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"output\.snapshots = true"):
+        read_index(tmp_path)
+    (tmp_path / "fields" / "snapshots").mkdir(parents=True)
+    (tmp_path / "fields" / "snapshots" / INDEX_FILE).write_text(json.dumps({"format": "x"}))
+    with pytest.raises(ValueError, match="not a zndeposit snapshot index"):
+        read_index(tmp_path)
+
+
+def test_sigkill_leaves_every_indexed_snapshot_readable(tmp_path):
+    """A writer killed right after its third snapshot: three complete, readable snapshots."""
+    code = f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_snapshots import square
+        from zndeposit.io.snapshots import SnapshotWriter
+        w = SnapshotWriter(sys.argv[1])
+        for k in range(10):
+            w.write(square(1.0 + k), 0.1 * k, capacity=0.001 * k)
+            if k == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+    """
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(code))
+    folder = tmp_path / "snaps"
+    proc = subprocess.run([sys.executable, str(script), str(folder)], cwd=ROOT, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    idx = read_index(folder)
+    assert len(idx.entries) == 3
+    for e in idx.entries:
+        snap = read_snapshot(folder, index=e.index)
+        assert snap.mesh.n_points == 4 and np.allclose(snap.mesh.point_data["xi"][0], 1 + e.index)
+
+
+def test_snapshots_are_on_by_default():
+    from zndeposit.case.schema import Output
+
+    assert Output().snapshots is True
