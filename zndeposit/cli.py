@@ -1,4 +1,7 @@
-"""Command line: ``zndeposit validate | show | mesh | run | schema | info``."""
+"""Command line of ``zndeposit``.
+
+Subcommands: validate | show | mesh | run | render | report | sweep | schema | info.
+"""
 
 from __future__ import annotations
 
@@ -125,6 +128,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reading_run(command: Any, args: argparse.Namespace) -> int:
+    """Run a command that reads run directories; a missing or bad file is a one-line error."""
+    try:
+        return int(command(args))
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from zndeposit.viz.render import render_command
+
+    return _reading_run(render_command, args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from zndeposit.report.build import report_command
+
+    return _reading_run(report_command, args)
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     if args.markdown:
         from zndeposit.case.reference import reference_markdown
@@ -207,6 +231,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-v", "--verbose", action="store_true", help="log every step")
     with_set(r)
     r.set_defaults(func=_cmd_run)
+
+    from zndeposit.report.build import add_report_arguments
+    from zndeposit.viz.render import add_render_arguments
+
+    rd = sub.add_parser("render", help="figures (PNG 300 dpi + PDF/SVG) and animations of a run")
+    add_render_arguments(rd)
+    rd.set_defaults(func=_cmd_render)
+
+    rp = sub.add_parser("report", help="one self-contained HTML report of one or several runs")
+    add_report_arguments(rp)
+    rp.set_defaults(func=_cmd_report)
+
+    from zndeposit.sweep.cli import add_sweep_parser
+
+    add_sweep_parser(sub, with_set)
 
     sc = sub.add_parser("schema", help="print the case-file JSON schema (or a Markdown reference)")
     sc.add_argument("--markdown", action="store_true", help="Markdown tables of every key")
