@@ -162,3 +162,13 @@ def test_warning_above_limiting_current_and_past_sand(write_case):
 
 def test_no_warning_at_moderate_current(write_case):
     assert load_case(write_case()).warnings == []
+
+
+def test_number_or_none_gives_one_message_naming_both(write_case):
+    issues = issues_of(write_case('[numerics]\nmax_xi_change = "off"\n'))
+    bad = [i for i in issues if i.key.startswith("numerics.max_xi_change")]
+    assert len(bad) == 1 and bad[0].key == "numerics.max_xi_change"
+    assert "valid number" in bad[0].message and "'none'" in bad[0].message
+    assert "largest change of the phase field" in bad[0].message
+    loaded = load_case(write_case('[numerics]\nmax_xi_change = "none"\n'))
+    assert loaded.case.numerics.max_xi_change == "none"

@@ -36,15 +36,16 @@ What was measured (and why the tolerances are what they are):
   = 0.25 um, fixed) does not pollute the result: refining it with h
   (max_size = 2 um / n) moved the thickness by 7e-7 um (n = 16) and 4e-6 um
   (n = 32), <= 3 % of the level differences.
-* nucleus (slow test; dt = 0.1 s on every level): tip height after 1 s,
-  4/8/16/32 elements per l: p = 2.19 and 2.16. Its mean thickness does not
-  converge (0.10301, 0.10226, 0.10140, 0.10041 um; differences 7.5e-4,
-  8.5e-4, 9.9e-4 um) and is only printed: the concave corners where the
-  semicircle meets the flat base kink the initial tanh-of-distance profile
-  and fill within ~0.5 s differently on every mesh (presumably because the
-  projected curvature at a kink has no mesh-independent limit; open; the tail weight of K changes this
-  thickness by 0.17 % only). In dt the nucleus is not clean either (a fast early
-  relaxation of the whole shape); no dt test for it.
+* nucleus (slow test; dt = 0.1 s on every level, ``max_xi_change = "none"``:
+  the first step changes xi by 0.11 at the concave corners): tip height after
+  1 s, 4/8/16/32 elements per l: 3.40217, 3.40596, 3.40668, 3.40669 um, p = 2.41
+  and 5.99; the finest two differ by 1.1e-5 um, at the contour noise below.
+  (Before the profile-flux operator of the capillarity work: p = 2.19, 2.16,
+  finest two 0.94 % apart.) Its mean thickness (0.06551, 0.07033, 0.07252,
+  0.07371 um; p ~ 1.1, 0.9) is only printed: the kinked initial profile at the
+  corners fills differently on every mesh. In dt the nucleus is not clean (a fast early
+  relaxation of the kinked initial profile at the concave corners where the
+  semicircle meets the base); no dt test for it.
 * The xi = 0.5 contour of the flat front moves by less than 1e-4 um between
   levels beyond 8 per l, erratically (the contour of a P1 field on a
   non-nested unstructured mesh); only its closeness is asserted.
@@ -94,6 +95,7 @@ dt_initial = "{dt} s"
 dt_min = "{dt} s"
 dt_max = "{dt} s"
 target_newton_iterations = 25
+max_xi_change = "none"
 [output]
 interval = "{interval} s"
 fields = ["xi"]
@@ -225,6 +227,10 @@ def test_mesh_convergence_full(tmp_path, case_runner):
 def test_nucleus_tip_mesh_convergence(tmp_path, case_runner):
     """Tip height of a nucleus (radius 0.35 um, l = 0.25 um) after 1 s: order 2 in h."""
     _, qoi, p = space_study(tmp_path, case_runner, [4, 8, 16, 32], 1.0, [1.0], nucleus=True)
-    assert all(1.5 <= x <= 2.6 for x in p[1.0])  # measured 2.19 (4/8/16), 2.16 (8/16/32)
+    # measured 2.41 (4/8/16) and 5.99 (8/16/32): the finest two differ by 1.1e-5 um, below
+    # the ~1e-4 um scatter of a P1 contour on non-nested meshes, so the second order
+    # is only bounded from below
+    assert 1.5 <= p[1.0][0] <= 2.6
+    assert p[1.0][1] >= 1.5
     tip = [q - 3.35 for q in qoi[1.0]]  # growth of the tip above its initial 3.35 um
-    assert abs(tip[-1] - tip[-2]) < 0.02 * tip[-1]  # measured 0.94 % of 0.054 um
+    assert abs(tip[-1] - tip[-2]) < 0.02 * tip[-1]  # measured 0.02 % of 0.0567 um

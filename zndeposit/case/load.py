@@ -182,14 +182,28 @@ def _describe(loc: Loc) -> str:
     return f" ({desc}{'; unit ' + unit if unit else ''})" if desc or unit else ""
 
 
+def _is_union_tag(part: object) -> bool:
+    """Pydantic's names of models and union members in error locations (not case keys)."""
+    if not isinstance(part, str):
+        return False
+    return part[:1].isupper() or not part.isidentifier() or part in ("float", "int", "str")
+
+
 def issues_from_validation(
     exc: ValidationError, file: str, prov: dict[Loc, tuple[Path, str]]
 ) -> list[CaseIssue]:
     """Turn pydantic errors into :class:`CaseIssue` with hints and units."""
-    issues = []
+    issues: list[CaseIssue] = []
+    seen: dict[Loc, int] = {}
     for err in exc.errors():
-        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper()))
+        loc: Loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
         kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
+        if loc in seen:  # another member of a union (e.g. a number or "none"): one message
+            first, desc = issues[seen[loc]], _describe(loc)
+            head = first.message.removesuffix(desc) if desc else first.message
+            first.message = f"{head}; or: {msg}{first.message[len(head) :]}"
+            continue
+        seen[loc] = len(issues)
         value = err.get("input")
         if kind == "extra_forbidden":
             owner = model_at(loc[:-1])

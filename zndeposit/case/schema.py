@@ -379,13 +379,11 @@ class Numerics(Section):
     target_newton_iterations: int = Field(
         5, ge=1, description="Newton iterations aimed at per step"
     )
-    max_xi_change: float | None = Field(
+    max_xi_change: Annotated[float, Field(gt=0, le=1)] | Literal["none"] = Field(
         0.05,
-        gt=0,
-        le=1,
         description=(
             "largest change of the phase field per step (the front moves < 0.2 l per step "
-            "at 0.05; larger steps are redone shorter); none: no bound"
+            'at 0.05; larger steps are redone shorter); "none": no bound (fixed-dt studies)'
         ),
     )
     newton_rtol: float = Field(1e-8, gt=0, lt=1, description="relative residual tolerance")

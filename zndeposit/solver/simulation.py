@@ -225,10 +225,11 @@ class Simulation:
         """March to the end time; call ``on_output`` at t = 0 and every output time."""
         num = self.case.numerics
         outs = sorted(set(output_times or [])) if output_times else []
+        max_change = None if num.max_xi_change == "none" else num.max_xi_change
         ctl = StepController(
             dt=num.dt_initial, dt_min=num.dt_min, dt_max=num.dt_max, growth=num.dt_growth,
             cutback=num.dt_cutback, target_iterations=num.target_newton_iterations,
-            milestones=[*outs, self.end_time], max_change=num.max_xi_change,
+            milestones=[*outs, self.end_time], max_change=max_change,
         )  # fmt: skip
         if on_output:
             on_output(self)
