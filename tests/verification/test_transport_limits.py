@@ -159,6 +159,25 @@ def zero_crossing_sqrt_fit(t: np.ndarray, c: np.ndarray, c0: float, lo: float, h
     return (intercept / slope) ** 2, intercept
 
 
+# ----------------------------------------------------------------- reporting
+def report(name: str, closed: float, computed: dict[str, float], curve: np.ndarray) -> None:
+    """Print a Sand's-time check (shown with ``pytest -s``; the numbers of docs/verification.md)."""
+    parts = ", ".join(
+        f"{k} {v:.4f} s ({100 * (v / closed - 1):+.2f} %)" for k, v in computed.items()
+    )
+    print(f"\n{name}: closed form {closed:.4f} s; {parts}; "
+          f"c - exact {100 * curve.min():+.2f} ... {100 * curve.max():+.2f} % of c0")  # fmt: skip
+
+
+def report_current(name: str, m: dict, late: np.ndarray, i_lim: np.ndarray, c0: float) -> None:
+    """Print a limiting-current check: closed form, computed (mA/cm^2), deviation, depletion."""
+    i, dev = m["i"][late], 100 * (m["i"][late] / i_lim - 1)
+    depletion = 100 * m["c_min_interface"][late].max() * 1000.0 / c0
+    print(f"\n{name}: closed form {i_lim.min():.2f}-{i_lim.max():.2f}, computed "
+          f"{i.min():.2f}-{i.max():.2f} mA/cm^2, {dev[0]:+.2f} -> {dev[-1]:+.2f} % "
+          f"(range {dev.min():+.2f} ... {dev.max():+.2f}); interface c <= {depletion:.2f} % of c0")  # fmt: skip
+
+
 # ----------------------------------------------------------------- Sand's time
 def _sand_run(tmp_path, case_runner, electrolyte, current, duration, **settings):
     """Galvanostatic run until the front is depleted: (derived, c0, t, c at the front in mol/m^3)."""
@@ -182,18 +201,20 @@ def test_sand_time_dilute(tmp_path, case_runner):
     t_sand = d.sand_time  # 4.2665 s; with the moving boundary 4.2744 s (+0.19 %)
     flux = (1 - d.transference_number) * 400.0 / (2 * FARADAY)
     # Sand's law c = c0 - 2 J sqrt(t/(pi D)) is a straight line in sqrt(t): fitted
-    # between 0.1 c0 and 0.9 c0 and extrapolated to 0: measured 4.3076 s (+0.96 %)
+    # between 0.1 c0 and 0.9 c0 and extrapolated to 0: measured 4.3086 s (+0.99 %)
     t_zero, intercept = zero_crossing_sqrt_fit(t, c, c0, 0.1, 0.9)
-    assert t_zero == pytest.approx(t_sand, rel=0.03)
-    assert intercept == pytest.approx(c0, rel=0.01)  # measured +0.53 %
-    # the last two outputs before depletion extrapolated linearly: measured 4.3223 s (+1.31 %)
-    t_last = t[-1] - c[-1] * (t[-1] - t[-2]) / (c[-1] - c[-2])
-    assert c[-1] < 0.02 * c0
-    assert t_last == pytest.approx(t_sand, rel=0.03)
-    # the depletion curve: measured +0.48 ... +0.56 % of c0 above c0 - 2 J sqrt(t/(pi D)),
-    # of which 0.14 % is the reading offset 0.84 l J/D
     exact = np.array([front_concentration(s, c0, flux, 0.0, d.ambipolar_diffusivity) for s in t])
     early = c > 0.02 * c0
+    t_last = t[-1] - c[-1] * (t[-1] - t[-2]) / (c[-1] - c[-2])
+    report("Sand 0.1 M", t_sand, {"sqrt fit": t_zero, "last outputs": t_last},
+           (c[early] - exact[early]) / c0)  # fmt: skip
+    assert t_zero == pytest.approx(t_sand, rel=0.03)
+    assert intercept == pytest.approx(c0, rel=0.01)  # measured +0.53 %
+    # the last two outputs before depletion extrapolated linearly: measured 4.3240 s (+1.35 %)
+    assert c[-1] < 0.02 * c0
+    assert t_last == pytest.approx(t_sand, rel=0.03)
+    # the depletion curve: measured +0.49 ... +0.54 % of c0 above c0 - 2 J sqrt(t/(pi D)),
+    # of which 0.14 % is the reading offset 0.84 l J/D
     assert np.allclose(c[early], exact[early], atol=0.01 * c0)
 
 
@@ -217,16 +238,19 @@ def test_sand_time_2M_moving_boundary(tmp_path, case_runner):
     D = d.ambipolar_diffusivity
     t_moving = moving_sand_time(c0, flux, velocity, D)
     assert t_moving == pytest.approx(25.014, rel=1e-3)
-    # last two outputs extrapolated to 0: measured 25.362 s, +1.39 % (+5.28 % vs fixed);
-    # the sqrt(t) fit of the dilute test gives 25.406 s (+1.57 %)
+    # last two outputs extrapolated to 0: measured 25.371 s, +1.43 % (+5.32 % vs fixed);
+    # the sqrt(t) fit of the dilute test gives 25.405 s (+1.57 %)
     t_last = t[-1] - c[-1] * (t[-1] - t[-2]) / (c[-1] - c[-2])
-    assert t_last == pytest.approx(t_moving, rel=0.03)
-    assert t_last > 1.03 * d.sand_time  # the fixed-boundary formula is too early
-    # the depletion curve: measured +0.35 ... +0.60 % of c0 above the moving-boundary
-    # solution (0.2 % of it the reading offset 0.84 l J/D); +0.65 ... +2.5 % above the
-    # fixed-boundary one
+    t_zero, _ = zero_crossing_sqrt_fit(t, c, c0, 0.1, 0.9)
     exact = np.array([front_concentration(s, c0, flux, velocity, D) for s in t])
     early = c > 0.02 * c0
+    report("Sand 2 M (moving boundary)", t_moving, {"last outputs": t_last, "sqrt fit": t_zero},
+           (c[early] - exact[early]) / c0)  # fmt: skip
+    assert t_last == pytest.approx(t_moving, rel=0.03)
+    assert t_last > 1.03 * d.sand_time  # the fixed-boundary formula is too early
+    # the depletion curve: measured +0.34 ... +0.60 % of c0 above the moving-boundary
+    # solution (0.2 % of it the reading offset 0.84 l J/D); +0.65 ... +2.5 % above the
+    # fixed-boundary one
     assert np.allclose(c[early], exact[early], atol=0.01 * c0)
 
 
@@ -247,7 +271,7 @@ def _limit_run(tmp_path, case_runner, electrolyte, top, gap_um, potential, durat
     return derive(loaded.case), loaded.case.electrolyte.concentration, m, gap
 
 
-# measured at 1.25-2 s: reservoir +0.92 % falling to +0.50 %, counter electrode +0.38 ... +0.40 %
+# measured at 1.25-2 s: reservoir +0.95 % falling to +0.52 %, counter electrode +0.41 ... +0.43 %
 @pytest.mark.parametrize("top", ["reservoir", "counter_electrode"])
 def test_limiting_current_dilute(tmp_path, case_runner, top):
     """0.1 M, L = 40 um, E = -500 mV: the current within 2 % of the closed form.
@@ -268,8 +292,9 @@ def test_limiting_current_dilute(tmp_path, case_runner, top):
                                dt_max="25 ms")  # fmt: skip
     late = m["t"] >= 1.25  # transient < 0.5 %: time constant L^2/(pi^2 D) = 0.19 s
     i_lim = limiting_current(c0, gap[late], 40e-6, d.D_cation, top) / 10.0  # mA/cm^2
+    report_current(f"limiting current 0.1 M, {top}", m, late, i_lim, c0)
     assert np.allclose(m["i"][late], i_lim, rtol=0.02)
-    # depleted: measured 0.08 % (reservoir) and 0.56 % (counter electrode) of c0
+    # depleted: measured 0.06 % (reservoir) and 0.53 % (counter electrode) of c0
     assert np.all(m["c_min_interface"][late] * 1000.0 < 0.01 * c0)
 
 
@@ -301,5 +326,6 @@ def test_limiting_current_2M(tmp_path, case_runner, top, potential, duration):
     i_lim = limiting_current(c0, gap[late], 20e-6, d.D_cation, top)
     c_mean = c0 * 20e-6 / gap[late] if top == "counter_electrode" else c0
     i_lim = i_lim * moving_front_factor(c_mean, 1 - d.transference_number, top) / 10.0
+    report_current(f"limiting current 2 M, {top}, {potential}", m, late, i_lim, c0)
     assert np.allclose(m["i"][late], i_lim, rtol=0.02)
     assert np.all(m["c_min_interface"][late] * 1000.0 < 0.01 * c0)  # measured 0.26 / 0.92 %
