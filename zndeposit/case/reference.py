@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any
 
@@ -21,18 +22,24 @@ def _type_text(info: Any) -> str:
     if spec is not None:
         return f"quantity [{spec.lab_unit}]" if spec.lab_unit else "number"
     tp = info.annotation
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    base = args[0] if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType) else tp
-    if typing.get_origin(base) is typing.Literal:
-        return " \\| ".join(f'`"{a}"`' for a in typing.get_args(base))
-    if typing.get_origin(base) is list:
-        inner = typing.get_args(base)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [_annotation_text(a) for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(members)
+    return _annotation_text(tp)
+
+
+def _annotation_text(tp: Any) -> str:
+    """Readable type of one annotation (a union member or a whole field)."""
+    if typing.get_origin(tp) is typing.Literal:
+        return " \\| ".join(f'`"{a}"`' for a in typing.get_args(tp))
+    if typing.get_origin(tp) is list:
+        inner = typing.get_args(tp)[0]
         if typing.get_origin(inner) is typing.Literal:
             return "list of " + ", ".join(f'`"{a}"`' for a in typing.get_args(inner))
         return "list"
-    if typing.get_origin(base) is typing.Annotated:
-        base = typing.get_args(base)[0]
-    return getattr(base, "__name__", str(base))
+    if typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return getattr(tp, "__name__", str(tp))
 
 
 def _default_text(info: Any) -> str:
