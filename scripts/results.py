@@ -18,7 +18,7 @@ the DOLFINx wheel does not ship.
 
 Usage::
 
-    .venv/bin/python scripts/results.py              # the study (about 28 min on one core)
+    .venv/bin/python scripts/results.py              # the study (about 32 min on one core)
     .venv/bin/python scripts/results.py --quick      # 2-4 s of plating per run: cost per step
     .venv/bin/python scripts/results.py --plot-only  # figures and table from existing runs
     .venv/bin/python scripts/results.py --only bare coated
