@@ -189,21 +189,30 @@ def _is_union_tag(part: object) -> bool:
     return part[:1].isupper() or not part.isidentifier() or part in ("float", "int", "str")
 
 
+def _errors_by_key(exc: ValidationError) -> dict[Loc, dict[str, Any]]:
+    """Pydantic errors keyed by case key, one per key.
+
+    The members of a union (a number or "none") that all failed give one error
+    whose message lists each alternative.
+    """
+    merged: dict[Loc, dict[str, Any]] = {}
+    for err in exc.errors():
+        loc: Loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+        msg = err["msg"].removeprefix("Value error, ")
+        if loc in merged:
+            merged[loc]["msg"] += f"; or: {msg}"
+        else:
+            merged[loc] = {**err, "msg": msg}
+    return merged
+
+
 def issues_from_validation(
     exc: ValidationError, file: str, prov: dict[Loc, tuple[Path, str]]
 ) -> list[CaseIssue]:
     """Turn pydantic errors into :class:`CaseIssue` with hints and units."""
     issues: list[CaseIssue] = []
-    seen: dict[Loc, int] = {}
-    for err in exc.errors():
-        loc: Loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
-        kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
-        if loc in seen:  # another member of a union (e.g. a number or "none"): one message
-            first, desc = issues[seen[loc]], _describe(loc)
-            head = first.message.removesuffix(desc) if desc else first.message
-            first.message = f"{head}; or: {msg}{first.message[len(head) :]}"
-            continue
-        seen[loc] = len(issues)
+    for loc, err in _errors_by_key(exc).items():
+        kind, msg = err["type"], err["msg"]
         value = err.get("input")
         if kind == "extra_forbidden":
             owner = model_at(loc[:-1])
