@@ -69,3 +69,39 @@ def format_quantity(si_value: float, si_unit: str, lab_unit: str, digits: int = 
         return f"{si_value:.{digits}g}"
     mag = ureg.Quantity(si_value, si_unit).to(lab_unit).magnitude
     return f"{mag:.{digits}g} {lab_unit}"
+
+
+def _pint_unit(unit: str) -> str:
+    """A unit string for pint: ``"-"`` (dimensionless, as in headers) is ``""``."""
+    return "" if unit.strip() == "-" else unit
+
+
+@lru_cache(maxsize=256)
+def unit_factor(from_unit: str, to_unit: str) -> float:
+    """Factor converting a value in ``from_unit`` into ``to_unit`` (value_to = factor * value_from).
+
+    Conversions between SI and lab units are exact decimal numbers, so pint's
+    chained floating-point products are rounded to 12 significant digits (of
+    the factor or its inverse, whichever is >= 1): 1e-3, 0.1 and 1/36000 come
+    out as the same floats a literal would give.
+
+    Args:
+        from_unit: unit of the given value (pint syntax; ``"-"`` or ``""`` dimensionless).
+        to_unit: unit wanted.
+
+    Raises:
+        UnitError: the units do not parse or have different dimensions.
+
+    Example:
+        ``unit_factor("C/m^2", "mAh/cm^2") == 1 / 36000``.
+    """
+    try:
+        q = ureg.Quantity(1.0, _pint_unit(from_unit)).to(_pint_unit(to_unit))
+    except Exception as exc:  # pint raises several unrelated types
+        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r} ({exc})") from None
+    factor = float(q.magnitude)
+    if factor == 0.0 or not math.isfinite(factor):
+        raise UnitError(f"no finite factor from {from_unit!r} to {to_unit!r}")
+    if abs(factor) >= 1.0:
+        return float(f"{factor:.12g}")
+    return 1.0 / float(f"{1.0 / factor:.12g}")

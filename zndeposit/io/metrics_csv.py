@@ -4,6 +4,8 @@ The time loop computes everything in SI; each :class:`Column` carries the unit
 it is *shown* in (lab units such as ``mA/cm^2``, ``um``, ``mol/L``) and the
 factor from SI to that unit, so the file reads naturally and the solver never
 converts by hand. The header looks like ``t [s],dt [s],E [V],i [mA/cm^2],...``.
+The standard columns come from the metric registry
+(:mod:`zndeposit.metrics.registry`), which owns names, units and factors.
 
 Rank 0 writes; every row is flushed and fsynced, so a crash, Ctrl-C or SIGKILL
 leaves all rows written so far on disk (at most a partially written last line,
@@ -24,18 +26,18 @@ from typing import Any
 import numpy as np
 
 from zndeposit.io.closing import Closing
+from zndeposit.metrics.registry import METRICS, Metric, expand
 
 __all__ = [
     "STANDARD_COLUMNS",
     "Column",
     "MetricsTable",
     "MetricsWriter",
+    "column",
     "read_metrics",
     "standard_columns",
 ]
 
-#: 1 mAh/cm^2 in C/m^2 (3.6 C per 1e-4 m^2).
-_MAH_PER_CM2 = 36000.0
 _HEADER_RE = re.compile(r"^\s*(?P<name>[^\[\],]+?)\s*\[(?P<unit>[^\]]*)\]\s*$")
 
 
@@ -71,54 +73,27 @@ class Column:
         return f"{self.name} [{self.unit}]"
 
 
-def _c(name: str, unit: str, scale: float, description: str, integer: bool = False) -> Column:
-    return Column(name, unit, scale, description, integer)
+def column(metric: Metric) -> Column:
+    """The CSV column of a registry metric (unit and SI factor from the registry)."""
+    return Column(metric.key, metric.unit, metric.scale, metric.description, metric.integer)
 
 
-#: The per-output quantities of MODEL.md section 5 (values passed in SI).
-#: Use :func:`standard_columns` to add the per-region ``t_plus_<region>`` columns.
-STANDARD_COLUMNS: tuple[Column, ...] = (
-    _c("t", "s", 1.0, "simulated time"),
-    _c("dt", "s", 1.0, "last accepted time step"),
-    _c("E", "V", 1.0, "electrode (metal) potential"),
-    _c("eta", "V", 1.0, "overpotential E - phi - E_eq, averaged over the interface"),
-    _c("i", "mA/cm^2", 0.1, "current density per projected electrode area (SI: A/m^2)"),
-    _c("charge", "mAh/cm^2", 1 / _MAH_PER_CM2, "passed charge per area (SI: C/m^2)"),
-    _c("zn_deposited", "mAh/cm^2", 1 / _MAH_PER_CM2, "Zn deposited from xi, as charge (C/m^2)"),
-    _c("faraday_error", "-", 1.0, "(deposited - passed) / passed charge"),
-    _c("charge_balance_error", "-", 1.0, "relative mismatch of current balance"),
-    _c("thickness_mean", "um", 1e6, "mean deposit thickness (SI: m)"),
-    _c("height_max", "um", 1e6, "highest interface point (xi = 0.5) (SI: m)"),
-    _c("height_min", "um", 1e6, "lowest point of the surface profile h(x) (SI: m)"),
-    _c("dendrite_height", "um", 1e6, "highest point above the initial surface level (median)"),
-    _c("roughness_rms", "um", 1e6, "RMS roughness of the height profile h(x) (SI: m)"),
-    _c("length_ratio", "-", 1.0, "interface length / domain width"),
-    _c("c_min_interface", "mol/L", 1e-3, "min Zn2+ concentration in 0.1 < xi < 0.9 (mol/m^3)"),
-    _c("focusing_factor", "-", 1.0, "max / interface-mean of the local deposition rate"),
-    _c("newton_its", "-", 1.0, "Newton iterations of the last step", True),
-    _c("linear_its", "-", 1.0, "linear (Krylov) iterations of the last step", True),
-    _c("steps_accepted", "-", 1.0, "accepted time steps so far", True),
-    _c("steps_rejected", "-", 1.0, "rejected time steps so far", True),
-)
+#: The per-output quantities of :data:`zndeposit.metrics.registry.METRICS` (values
+#: passed in SI), without the per-region ones: :func:`standard_columns` adds those.
+STANDARD_COLUMNS: tuple[Column, ...] = tuple(column(m) for m in METRICS if not m.is_pattern)
 
 
 def standard_columns(regions: Iterable[str] = ()) -> list[Column]:
-    """The canonical columns with one ``t_plus_<region>`` column per region.
+    """The registry's columns, pattern entries once per region, in registry order.
 
     Args:
         regions: region names (e.g. ``["electrolyte", "coating0", "separator"]``);
-            their effective Zn2+ transference numbers (-) are inserted after
-            ``focusing_factor``.
+            each gets a ``t_plus_<region>`` column (effective Zn2+ transference number).
 
     Returns:
         A new list of columns.
     """
-    cols = list(STANDARD_COLUMNS)
-    at = [c.name for c in cols].index("focusing_factor") + 1
-    extra = [
-        _c(f"t_plus_{r}", "-", 1.0, f"effective Zn2+ transference number in {r}") for r in regions
-    ]
-    return cols[:at] + extra + cols[at:]
+    return [column(m) for m in expand(regions)]
 
 
 def _format(value: Any, column: Column) -> str:

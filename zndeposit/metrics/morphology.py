@@ -16,6 +16,15 @@ Definitions (lengths in m, all reported on every rank):
   h(x) - h0(x), was dominated by the concave foot corners of a nucleus, which
   the diffuse interface rounds off at once: 0.24 um after 1 s where the tip
   had advanced 7 nm.)
+* ``tip_rise`` = max h - max h0: the rise of the highest point above its own
+  initial height (not above the surface level, so a nucleus starts at 0);
+* ``front_advance`` = median over the bins of h(x) - h0(x): the advance of the
+  flat surface. The median, not the minimum: the minimum picks the slowest
+  spot (a concave corner, a shielded trough), and a protrusion covering less
+  than half of the width leaves the median on the flat part. A flat front
+  gives the plated thickness;
+* ``tip_lead`` = tip_rise - front_advance: how much the protrusion outgrows
+  the flat surface (0 for uniform growth, > 0 for a tip that runs ahead);
 * RMS roughness: root-mean-square of h about its mean over the bins with contour;
 * length ratio: total contour length / domain width (1 for a flat front);
 * mean deposit thickness: integral of a density q(xi) over the domain / width,
@@ -35,14 +44,13 @@ a ``Function`` are collective over its mesh communicator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import ufl
     from dolfinx.fem import Function
 
@@ -148,6 +156,30 @@ def roughness_rms(h: np.ndarray) -> float:
     return float(np.sqrt(np.mean((h - h.mean()) ** 2)))
 
 
+def _nan_reduce(reduce: Callable[[np.ndarray], Any], values: np.ndarray) -> float:
+    """``reduce`` over the finite values (NaN if there are none; a scalar passes through)."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    return float(reduce(v)) if v.size else float("nan")
+
+
+def tip_rise_and_front_advance(h: np.ndarray, h0: float | np.ndarray) -> tuple[float, float]:
+    """Rise of the highest point and advance of the flat surface (m) from two profiles.
+
+    Args:
+        h: height profile now (NaN where a bin has no contour).
+        h0: initial profile on the same bins, or one initial height for every bin.
+
+    Returns:
+        (max h - max h0, median over the bins with both values of h - h0); NaN
+        where a profile has no finite value.
+    """
+    h = np.asarray(h, dtype=float)
+    h0 = np.broadcast_to(np.asarray(h0, dtype=float), h.shape)
+    rise = _nan_reduce(np.max, h) - _nan_reduce(np.max, h0)
+    return rise, _nan_reduce(np.median, h - h0)
+
+
 @dataclass(frozen=True)
 class Morphology:
     """Interface morphology at one time (lengths in m).
@@ -156,6 +188,9 @@ class Morphology:
         height_max: highest point of the xi = 0.5 contour.
         height_min: lowest point of the surface, min of h(x) over the bins with contour.
         dendrite_height: height_max - median(h0): highest point above the initial surface.
+        tip_rise: height_max - max(h0): rise of the highest point above its initial height.
+        front_advance: median of h(x) - h0(x) over the bins: advance of the flat surface.
+        tip_lead: tip_rise - front_advance.
         height_mean: mean of h(x) over the bins with contour.
         roughness_rms: RMS of h(x) about its mean.
         length: total contour length.
@@ -167,6 +202,9 @@ class Morphology:
     height_max: float
     height_min: float
     dendrite_height: float
+    tip_rise: float
+    front_advance: float
+    tip_lead: float
     height_mean: float
     roughness_rms: float
     length: float
@@ -203,14 +241,17 @@ def morphology_from_segments(
     width = x_max - x_min
     if not finite.any():
         nan = float("nan")
-        return Morphology(nan, nan, nan, nan, nan, length, length / width, x, h)
+        return Morphology(nan, nan, nan, nan, nan, nan, nan, length, length / width, x, h)
     h0 = np.asarray(initial_height, dtype=float)
-    reference = float(np.nanmedian(h0)) if h0.ndim else float(h0)
     top = float(np.max(h[finite]))
+    rise, advance = tip_rise_and_front_advance(h, h0)
     return Morphology(
         height_max=top,
         height_min=float(np.min(h[finite])),
-        dendrite_height=top - reference,
+        dendrite_height=top - _nan_reduce(np.nanmedian, h0),
+        tip_rise=rise,
+        front_advance=advance,
+        tip_lead=rise - advance,
         height_mean=float(np.mean(h[finite])),
         roughness_rms=roughness_rms(h),
         length=length,

@@ -8,7 +8,9 @@ import ufl
 
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
+from zndeposit.metrics.band import BandMean, BandPeakRatio
 from zndeposit.metrics.morphology import band_minimum, focusing_factor, morphology
+from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
 from zndeposit.physics.transport import ion_ratios
 from zndeposit.solver.simulation import Simulation
@@ -44,13 +46,14 @@ class Observer:
             self._expr[name] = dolfinx.fem.Expression(e, space.element.interpolation_points)
         self.update()
         self.initial_height = morphology(self.fields["xi"], 0.0, sim.width).h
+        self._setup_interface_metrics()
         # effective transference number per region: the Zn2+ share of the migration
         # (conductivity) current, weighted by where the field drives current
         dx = ufl.Measure("dx", domain=mesh, subdomain_data=sim.cell_tags)
         co = sim.coefficients
-        r_plus, r_minus = ion_ratios(c, co, p.z_plus)
-        lam_plus = p.z_plus**2 * co.d_plus * r_plus * c
-        lam_minus = p.z_minus**2 * co.d_minus * r_minus * c
+        r_plus, r_minus = ion_ratios(c, co, p.z_plus)  # c is u = ln(c/c_bulk) here
+        lam_plus = p.z_plus**2 * co.d_plus * r_plus * f.salt
+        lam_minus = p.z_minus**2 * co.d_minus * r_minus * f.salt
         drive = (1 - itf.h(xi)) * ufl.dot(ufl.grad(psi), ufl.grad(psi))
         self._tplus = {}
         for r in p.regions:
@@ -91,7 +94,7 @@ class Observer:
             self.fields,
             self.sim.cell_tags,
             self.sim.t,
-            capacity=row["charge"] / 36000.0,  # C/m^2 -> mAh/cm^2
+            capacity=lookup("charge").from_si(row["charge"]),  # mAh/cm^2
             potential=row["E"],
         )
 
@@ -103,8 +106,31 @@ class Observer:
     def _sum(self, form: Any) -> float:
         return float(self.sim.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM))
 
+    def _setup_interface_metrics(self) -> None:
+        """Compile the interface-band metrics once (see docs/metrics.md).
+
+        ``c_interface_*``: the pore-liquid Zn2+ field c on the electrolyte half of
+        the interface, ELECTROLYTE_BAND = 0.02 < xi < 0.5. xi < 0.5 leaves out the
+        metal-side tail, where c is only the continuation of the electrolyte
+        equation inside the metal; h(0.02) = 8e-5, so the band holds all but
+        0.02 % of the electrolyte half of the Butler-Volmer reaction (weight
+        h'(xi)) and still spans 3.9 l, several elements, on any mesh.
+        ``current_focusing``: plating current per interface area, porosity times
+        the local Butler-Volmer plating rate -i_BV (A/m^2; a flat front in any
+        region carries the applied current), its max over INTERFACE_BAND
+        divided by its |grad xi|-weighted mean over the same band.
+        """
+        xi, co = self.fields["xi"], self.sim.coefficients
+        self._c_interface_mean = BandMean(self.fields["c"], xi, ELECTROLYTE_BAND)
+        plating = co.porosity * -self.sim.forms.interfacial_current
+        self._current_focusing = BandPeakRatio(plating, xi, INTERFACE_BAND)
+
     def metrics(self) -> dict[str, float]:
-        """The metrics row at the current time (SI values, keys of the metrics CSV)."""
+        """The metrics row at the current time (SI values).
+
+        Every key is a metric of :mod:`zndeposit.metrics.registry` (which gives its
+        CSV unit, label and description); a new metric needs an entry there too.
+        """
         sim, p = self.sim, self.sim.params
         self.update()
         xi, rate = self.fields["xi"], self.fields["reaction_rate"]
@@ -127,10 +153,16 @@ class Observer:
             "height_max": m.height_max,
             "height_min": m.height_min,
             "dendrite_height": m.dendrite_height,
+            "tip_rise": m.tip_rise,
+            "front_advance": m.front_advance,
+            "tip_lead": m.tip_lead,
             "roughness_rms": m.roughness_rms,
             "length_ratio": m.length_ratio,
             "c_min_interface": band_minimum(self.fields["c"], xi),
+            "c_interface_min": band_minimum(self.fields["c"], xi, *ELECTROLYTE_BAND),
+            "c_interface_mean": self._c_interface_mean(),
             "focusing_factor": focusing_factor(rate, xi) if current else float("nan"),
+            "current_focusing": self._current_focusing() if current else float("nan"),
             "newton_its": last.newton if last else 0,
             "linear_its": last.linear if last else 0,
             "steps_accepted": sim.stats.accepted,

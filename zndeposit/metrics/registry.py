@@ -1,0 +1,256 @@
+"""One definition per metric: the registry of everything a run writes to ``metrics.csv``.
+
+Each :class:`Metric` holds the column key, its SI unit (what
+:meth:`zndeposit.solver.observe.Observer.metrics` returns), the lab unit of
+the CSV file, the unit plots, tables and the console show it in (potentials
+in mV, otherwise the file's unit), a short label and one sentence on what it
+measures and how. Conversion factors come from :func:`zndeposit.units.unit_factor`
+(pint), never from literals. The CSV header, the end-of-run summary, the
+progress bar, the report tables, the plots, the sweep summaries and
+``docs/metrics.md`` all read from here.
+
+Adding a metric: one :class:`Metric` in :data:`METRICS` (its position is its
+column position) and one entry in the row of ``Observer.metrics()``; the
+completeness tests check that the two agree. ``{region}`` in a key makes a
+pattern entry, expanded once per region (``t_plus_{region}`` ->
+``t_plus_coating0``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from zndeposit.units import unit_factor
+
+__all__ = [
+    "ELECTROLYTE_BAND",
+    "INTERFACE_BAND",
+    "METRICS",
+    "Metric",
+    "expand",
+    "lookup",
+    "markdown_table",
+    "plain_unit",
+]
+
+#: xi band of the diffuse interface (both sides of the xi = 0.5 contour)
+INTERFACE_BAND = (0.1, 0.9)
+#: xi band of the electrolyte half of the interface (see ``c_interface_min``)
+ELECTROLYTE_BAND = (0.02, 0.5)
+_REGION = "{region}"
+#: plain units as typeset in text and HTML (the CSV keeps the ASCII spelling)
+_PLAIN = {"-": "\u2013", "um": "\u00b5m", "mA/cm^2": "mA/cm\u00b2", "mAh/cm^2": "mAh/cm\u00b2"}
+
+
+def plain_unit(unit: str) -> str:
+    """A unit as typeset in text and HTML: ``"um"`` -> ``"µm"``, ``"-"`` -> ``"–"``."""
+    return _PLAIN.get(unit, unit)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """Definition of one metrics column.
+
+    Attributes:
+        key: column name in ``metrics.csv`` (``{region}`` marks a per-region pattern).
+        si_unit: unit of the value the solver computes (pint syntax, ``"-"`` dimensionless).
+        unit: unit of the CSV column (lab unit).
+        label: short label for plots and the console (sentence case, no unit).
+        description: what it measures and how it is computed (one sentence).
+        show_unit: unit of plots, tables and the console; empty: ``unit``.
+        fmt: format spec of a shown value (console, progress bar).
+        integer: written as an integer (counters).
+    """
+
+    key: str
+    si_unit: str
+    unit: str
+    label: str
+    description: str
+    show_unit: str = ""
+    fmt: str = ".4g"
+    integer: bool = False
+
+    @property
+    def display_unit(self) -> str:
+        """Unit of plots, tables and the console."""
+        return self.show_unit or self.unit
+
+    @cached_property
+    def scale(self) -> float:
+        """Factor from the SI value to the CSV unit (e.g. 1e6 for m -> um)."""
+        return unit_factor(self.si_unit, self.unit)
+
+    @cached_property
+    def display_scale(self) -> float:
+        """Factor from the CSV unit to the display unit (e.g. 1e3 for V -> mV)."""
+        return unit_factor(self.unit, self.display_unit)
+
+    @property
+    def is_pattern(self) -> bool:
+        """True for a per-region pattern entry (``t_plus_{region}``)."""
+        return _REGION in self.key
+
+    def from_si(self, value: float) -> float:
+        """SI value -> CSV unit."""
+        return float(value) * self.scale
+
+    def to_display(self, value: float) -> float:
+        """Value in the CSV unit (as read back) -> display unit."""
+        return float(value) * self.display_scale
+
+    def si_to_display(self, value: float) -> float:
+        """SI value -> display unit."""
+        return float(value) * self.scale * self.display_scale
+
+    def text(self, value: float, fmt: str | None = None) -> str:
+        """A display-unit value with its unit, e.g. ``"-119.41 mV"`` (no unit if dimensionless)."""
+        unit = self.display_unit
+        number = format(float(value), fmt or self.fmt)
+        return number if unit == "-" else f"{number} {unit}"
+
+    @property
+    def plain_label(self) -> str:
+        """``"Label (unit)"`` with a plain unit (tables, HTML)."""
+        return f"{self.label} ({plain_unit(self.display_unit)})"
+
+    def for_region(self, region: str) -> Metric:
+        """The concrete entry of a pattern for one region."""
+        if not self.is_pattern:
+            return self
+        return replace(
+            self,
+            key=self.key.replace(_REGION, region),
+            label=self.label.replace(_REGION, region),
+            description=self.description.replace(_REGION, region),
+        )
+
+
+def _m(*args: object, **kwargs: object) -> Metric:
+    return Metric(*args, **kwargs)  # type: ignore[arg-type]
+
+
+_LO, _HI = INTERFACE_BAND
+_ELO, _EHI = ELECTROLYTE_BAND
+#: every column of ``metrics.csv``, in column order
+# fmt: off
+METRICS: tuple[Metric, ...] = (
+    _m("t", "s", "s", "Time", "Simulated time."),
+    _m("dt", "s", "s", "Time step", "Last accepted time step."),
+    _m("E", "V", "V", "Electrode potential", "Potential of the Zn electrode (metal) against the "
+       "reservoir or counter electrode: applied (potentiostatic) or solved for (galvanostatic).",
+       show_unit="mV", fmt=".2f"),
+    _m("eta", "V", "V", "Overpotential", "Interfacial overpotential E - phi - E_eq averaged over "
+       "the diffuse interface with the weight h'(xi) of the Butler-Volmer term.",
+       show_unit="mV", fmt=".2f"),
+    _m("i", "A/m^2", "mA/cm^2", "Current density", "Electrode current per projected area "
+       "(width): the applied one (galvanostatic) or the plating rate found (potentiostatic)."),
+    _m("charge", "C/m^2", "mAh/cm^2", "Passed charge", "Charge passed per projected area since "
+       "t = 0: the time integral of i."),
+    _m("zn_deposited", "C/m^2", "mAh/cm^2", "Deposited Zn", "Zn deposited since t = 0 as a "
+       "charge per projected area: n F rho_m times the integral of porosity (q(xi) - q(xi_0)), "
+       "per width."),
+    _m("faraday_error", "-", "-", "Faraday error", "Faraday's law: |deposited - passed| / passed "
+       "charge since t = 0 (Newton tolerance ~1e-8; 0 when potentiostatic, where the passed "
+       "charge is the deposit).",
+       fmt=".2e"),
+    _m("charge_balance_error", "-", "-", "Current-balance error", "|i_top - i| / |i|: ionic "
+       "current through the top boundary against the electrode current (lags while the "
+       "diffusion layer builds up).", fmt=".2e"),
+    _m("thickness_mean", "m", "um", "Mean thickness", "Mean thickness of dense Zn deposited: "
+       "the deposited moles / (rho_m * width)."),
+    _m("height_max", "m", "um", "Highest point", "Height y of the highest point of the "
+       "xi = 0.5 contour (marching triangles on the P1 field)."),
+    _m("height_min", "m", "um", "Lowest point", "Lowest value of the surface profile h(x), the "
+       "highest contour point in each of 200 equal x-bins."),
+    _m("dendrite_height", "m", "um", "Dendrite height", "Highest contour point above the "
+       "initial surface level (median of the initial profile h0(x)); includes the initial "
+       "nucleus."),
+    _m("tip_rise", "m", "um", "Tip rise", "Rise of the highest contour point above its own "
+       "initial height: height_max - height_max(t = 0)."),
+    _m("front_advance", "m", "um", "Front advance", "Advance of the flat surface: the median "
+       "over the x-bins of h(x) - h0(x), which ignores protrusions covering less than half the "
+       "width."),
+    _m("tip_lead", "m", "um", "Tip lead", "How much the highest point outgrows the flat "
+       "surface: tip_rise - front_advance (0 for uniform growth)."),
+    _m("roughness_rms", "m", "um", "RMS roughness", "Root-mean-square deviation of the profile "
+       "h(x) about its mean over the x-bins.", fmt=".3g"),
+    _m("length_ratio", "-", "-", "Interface-length ratio", "Length of the xi = 0.5 contour / "
+       "domain width (1 for a flat front)."),
+    _m("c_min_interface", "mol/m^3", "mol/L", "Min. Zn2+ in the interface band", "Minimum of "
+       f"the pore-liquid Zn2+ concentration c over the nodes with {_LO} < xi < {_HI} (both "
+       "sides of the interface, the metal-side tail included)."),
+    _m("c_interface_min", "mol/m^3", "mol/L", "Min. interfacial Zn2+", "Minimum of the "
+       f"pore-liquid Zn2+ concentration c over the nodes on the electrolyte side, "
+       f"{_ELO} < xi < {_EHI}."),
+    _m("c_interface_mean", "mol/m^3", "mol/L", "Mean interfacial Zn2+", "Mean of the "
+       f"pore-liquid Zn2+ concentration c over {_ELO} < xi < {_EHI} weighted by |grad xi|: "
+       "the arc-length mean along the interface of its electrolyte-side profile."),
+    _m("focusing_factor", "-", "-", "Focusing factor (BV rate)", "Max over the nodes with "
+       f"{_LO} < xi < {_HI} of the Butler-Volmer plating rate per pore-interface area / its "
+       "|grad xi|-weighted mean; compares regions of different porosity unlike with like.",
+       fmt=".3f"),
+    _m("current_focusing", "-", "-", "Current focusing", "Max of the plating current per "
+       f"interface area (porosity x BV rate) over {_LO} < xi < {_HI} / its mean over that band "
+       "weighted by |grad xi|; 1 for uniform plating in any region.", fmt=".3f"),
+    _m("t_plus_{region}", "-", "-", "t+ in {region}", "Effective Zn2+ transference number in "
+       "{region}: the Zn2+ share of the conductivity weighted by (1 - h(xi)) |grad phi|^2.",
+       fmt=".3f"),
+    _m("newton_its", "-", "-", "Newton iterations", "Newton iterations of the last step.",
+       integer=True),
+    _m("linear_its", "-", "-", "Linear iterations", "Linear (Krylov) iterations of the last "
+       "step.", integer=True),
+    _m("steps_accepted", "-", "-", "Accepted steps", "Accepted time steps so far.",
+       integer=True),
+    _m("steps_rejected", "-", "-", "Rejected steps", "Rejected time steps so far.",
+       integer=True),
+)
+# fmt: on
+
+_BY_KEY = {m.key: m for m in METRICS}
+_PATTERNS = [
+    (re.compile("^" + re.escape(m.key).replace(re.escape(_REGION), "(?P<region>.+)") + "$"), m)
+    for m in METRICS
+    if m.is_pattern
+]
+
+
+def lookup(key: str) -> Metric:
+    """The metric of a column key (pattern entries resolved: ``t_plus_separator``).
+
+    Raises:
+        KeyError: no metric has this key.
+    """
+    if key in _BY_KEY:
+        return _BY_KEY[key]
+    for regex, metric in _PATTERNS:
+        match = regex.match(key)
+        if match:
+            return metric.for_region(match["region"])
+    raise KeyError(f"no metric {key!r} in zndeposit.metrics.registry")
+
+
+def expand(regions: Iterable[str] = ()) -> list[Metric]:
+    """All metrics in column order, each pattern entry once per region."""
+    regions = list(regions)
+    out: list[Metric] = []
+    for m in METRICS:
+        if m.is_pattern:
+            out.extend(m.for_region(r) for r in regions)
+        else:
+            out.append(m)
+    return out
+
+
+def markdown_table() -> str:
+    """The registry as a Markdown table (key, label, CSV unit, shown unit, description)."""
+    lines = ["| metric | label | unit (CSV) | shown in | description |", "|---|---|---|---|---|"]
+    for m in METRICS:
+        m = m.for_region("<region>")
+        shown = m.display_unit if m.display_unit != m.unit else ""
+        text = m.description.replace("|", "\\|")
+        lines.append(f"| `{m.key}` | {m.label} | {m.unit} | {shown} | {text} |")
+    return "\n".join(lines) + "\n"
