@@ -8,37 +8,48 @@ import os
 import numpy as np
 
 from zndeposit.io.metrics_csv import read_metrics
+from zndeposit.metrics.registry import lookup
 
-#: (column, label, format) of the summary lines, in the CSV's own units
-_FINAL = (
-    ("charge", "passed charge", "{:.4g} mAh/cm^2"),
-    ("E", "electrode potential", "{:.2f} mV", 1e3),
-    ("eta", "mean interfacial overpotential", "{:.2f} mV", 1e3),
-    ("thickness_mean", "mean deposit thickness", "{:.4g} um"),
-    ("dendrite_height", "dendrite height (above the initial surface)", "{:.4g} um"),
-    ("roughness_rms", "RMS roughness", "{:.3g} um"),
-    ("focusing_factor", "current focusing factor", "{:.3f}"),
-    ("c_min_interface", "min Zn2+ at the interface", "{:.4g} mol/L"),
+#: metrics of the summary lines, in order (label, unit and format from the registry)
+SUMMARY_METRICS = (
+    "charge",
+    "E",
+    "eta",
+    "thickness_mean",
+    "dendrite_height",
+    "tip_rise",
+    "front_advance",
+    "tip_lead",
+    "roughness_rms",
+    "current_focusing",
+    "c_interface_min",
+    "c_interface_mean",
 )
+_WIDTH = 44
 
 
 def run_summary(metrics_path: str | os.PathLike[str]) -> str:
-    """Lines describing the last output of a run and its checks (lab units).
+    """Lines describing the last output of a run and its checks (display units).
 
     Args:
         metrics_path: the run's ``metrics.csv``.
 
     Returns:
-        Text of a few lines (empty rows give a one-line notice).
+        Text of a few lines (empty rows give a one-line notice). Columns the
+        file lacks (older runs) and NaN values are left out.
     """
     m = read_metrics(metrics_path)
     if len(m["t"]) == 0:
         return "no output was written"
     lines = [f"t = {m['t'][-1]:.5g} s after {int(m['steps_accepted'][-1])} steps:"]
-    for key, label, fmt, *scale in _FINAL:
-        value = float(m[key][-1]) * (scale[0] if scale else 1.0)
+    for key in SUMMARY_METRICS:
+        if key not in m:
+            continue
+        metric = lookup(key)
+        value = metric.to_display(float(m[key][-1]))
         if math.isfinite(value):
-            lines.append(f"  {label:<44s} {fmt.format(value)}")
+            lines.append(f"  {metric.label:<{_WIDTH}s} {metric.text(value)}")
     faraday = np.nanmax(np.abs(m["faraday_error"])) if len(m["t"]) > 1 else 0.0
-    lines.append(f"  {'Faraday check, max |deposited/passed - 1|':<44s} {faraday:.2e}")
+    label = f"{lookup('faraday_error').label}, max |deposited/passed - 1|"
+    lines.append(f"  {label:<{_WIDTH}s} {faraday:.2e}")
     return "\n".join(lines)

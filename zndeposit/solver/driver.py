@@ -57,12 +57,17 @@ def _progress(comm: MPI.Comm, end: float, enabled: bool):
 
 
 def _progress_info(sim: Simulation, record: StepRecord, last_output: dict[str, float]) -> str:
-    """Progress-bar text: capacity passed, E, dendrite height (last output), dt (lab units)."""
-    cap = sim.passed * sim.params.n * sim.params.faraday / sim.width / 36000.0  # mAh/cm^2
-    height = last_output.get("dendrite_height", float("nan")) * 1e6
+    """Progress-bar text: capacity passed, E, dendrite height (last output), dt (registry units)."""
+    from zndeposit.metrics.registry import lookup
+
+    charge, e, height = lookup("charge"), lookup("E"), lookup("dendrite_height")
+    passed = sim.passed * sim.params.n * sim.params.faraday / sim.width  # C/m^2
+    h = last_output.get(height.key, float("nan"))
     return (
-        f"{cap:.3g} mAh/cm^2 E {record.potential * 1e3:.0f} mV "
-        f"dendrite {height:.3g} um dt {record.dt:.2g} s"
+        f"{charge.text(charge.si_to_display(passed), '.3g')} "
+        f"E {e.text(e.si_to_display(record.potential), '.0f')} "
+        f"{height.label.lower()} {height.text(height.si_to_display(h), '.3g')} "
+        f"dt {record.dt:.2g} s"
     )
 
 
