@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from zndeposit.case.load import flatten
+from zndeposit.metrics.registry import lookup, plain_unit
 from zndeposit.report.html import Downloads, KeyValues, Link, Pre, Section, Table, Text, data_uri
+from zndeposit.units import unit_factor
 from zndeposit.viz.panel import time_text
 from zndeposit.viz.run_data import RunData
 
@@ -71,13 +73,29 @@ TABLE_COLUMNS = (
     "thickness_mean",
     "height_max",
     "dendrite_height",
+    "tip_rise",
+    "tip_lead",
     "roughness_rms",
     "length_ratio",
-    "c_min_interface",
-    "focusing_factor",
+    "c_interface_min",
+    "current_focusing",
     "faraday_error",
     "newton_its",
     "steps_accepted",
+)
+#: metrics of the at-a-glance table, final values (label, unit and factor from the registry)
+GLANCE_METRICS = (
+    "charge",
+    "E",
+    "eta",
+    "dendrite_height",
+    "tip_rise",
+    "front_advance",
+    "tip_lead",
+    "roughness_rms",
+    "length_ratio",
+    "c_interface_min",
+    "c_interface_mean",
 )
 
 
@@ -101,6 +119,28 @@ def _last(run: RunData, name: str) -> float:
     return float(col[-1]) if len(col) else float("nan")
 
 
+def _shown(run: RunData, name: str) -> np.ndarray:
+    """A metrics column in its display unit (registry), converted from the file's unit."""
+    col = run.column(name)
+    unit = run.metrics.units.get(name) if name in run.metrics else None
+    return col * unit_factor(unit, lookup(name).display_unit) if unit else col
+
+
+def _final(name: str) -> tuple[str, Any]:
+    """A glance row: the registry label with its display unit, and the last value."""
+
+    def value(run: RunData) -> str:
+        col = _shown(run, name)
+        return num(float(col[-1]) if len(col) else None)
+
+    return (lookup(name).plain_label, value)
+
+
+def _si(value: float | None, si_unit: str, unit: str) -> float | None:
+    """A derived quantity (SI) in a lab unit (None stays None)."""
+    return None if value is None else value * unit_factor(si_unit, unit)
+
+
 def _heads(runs: Sequence[RunData]) -> list[str]:
     return [r.label for r in runs]
 
@@ -114,17 +154,13 @@ def glance_section(runs: Sequence[RunData]) -> Section:
             lambda r: f"{len(r.metrics['t'])} ({len(r.index.entries) if r.has_snapshots else 0})",
         ),
         ("simulated time", lambda r: time_text(_last(r, "t"))),
-        ("passed charge (mAh/cm²)", lambda r: num(_last(r, "charge"))),
-        ("electrode potential E (mV)", lambda r: num(_last(r, "E") * 1e3)),
-        ("mean overpotential η (mV)", lambda r: num(_last(r, "eta") * 1e3)),
-        ("dendrite height (µm)", lambda r: num(_last(r, "dendrite_height"))),
-        ("RMS roughness (µm)", lambda r: num(_last(r, "roughness_rms"))),
-        ("interface-length ratio (–)", lambda r: num(_last(r, "length_ratio"))),
+        *(_final(name) for name in GLANCE_METRICS),
         (
-            "focusing factor, final / max (–)",
-            lambda r: f"{num(_last(r, 'focusing_factor'))} / {num(_nanmax(r, 'focusing_factor'))}",
+            f"{lookup('current_focusing').label}, final / max ({plain_unit('-')})",
+            lambda r: (
+                f"{num(_last(r, 'current_focusing'))} / {num(_nanmax(r, 'current_focusing'))}"
+            ),
         ),
-        ("min. interfacial Zn²⁺ (mol/L)", lambda r: num(_last(r, "c_min_interface"))),
         ("Sand's time", lambda r: time_text(r.sand_time) if r.sand_time else "\u2013"),
         ("Faraday check, max |mismatch|", lambda r: num(_faraday(r), 2)),
     ]
@@ -196,13 +232,16 @@ def derived_section(runs: Sequence[RunData]) -> Section:
         if d.applied_current is None:
             return "\u2013 (potentiostatic)"
         ratio = d.applied_current / d.limiting_current
-        return f"{num(d.applied_current * 0.1)} ({ratio:.3g} × limiting)"
+        return f"{num(_si(d.applied_current, 'A/m^2', 'mA/cm^2'))} ({ratio:.3g} × limiting)"
 
     rows: list[tuple[str, Any]] = [
-        ("bulk conductivity (mS/cm)", lambda r: num(r.derived.conductivity * 10)),
+        ("bulk conductivity (mS/cm)", lambda r: num(_si(r.derived.conductivity, "S/m", "mS/cm"))),
         ("t_Zn²⁺, bulk (–)", lambda r: num(r.derived.transference_number)),
         ("ambipolar diffusivity (m²/s)", lambda r: num(r.derived.ambipolar_diffusivity)),
-        ("limiting current density (mA/cm²)", lambda r: num(r.derived.limiting_current * 0.1)),
+        (
+            "limiting current density (mA/cm²)",
+            lambda r: num(_si(r.derived.limiting_current, "A/m^2", "mA/cm^2")),
+        ),
         ("applied current density (mA/cm²)", applied),
         (
             "Sand's time at the applied current",
@@ -211,27 +250,30 @@ def derived_section(runs: Sequence[RunData]) -> Section:
         ("run time (requested)", lambda r: time_text(r.derived.run_time)),
         (
             "dense Zn thickness plated (µm)",
-            lambda r: num(
-                r.derived.deposit_thickness * 1e6 if r.derived.deposit_thickness else None
-            ),
+            lambda r: num(_si(r.derived.deposit_thickness or None, "m", "um")),
         ),
-        ("phase-field length l (µm)", lambda r: num(r.derived.phase_field.length * 1e6)),
-        ("element size in the growth band (µm)", lambda r: num(r.derived.band_element_size * 1e6)),
+        ("phase-field length l (µm)", lambda r: num(_si(r.derived.phase_field.length, "m", "um"))),
+        (
+            "element size in the growth band (µm)",
+            lambda r: num(_si(r.derived.band_element_size, "m", "um")),
+        ),
     ]
     blocks: list[Any] = [
         Table(["quantity", *_heads(runs)], [[k, *(f(r) for r in runs)] for k, f in rows])
     ]
+    um, mol_l = unit_factor("m", "um"), unit_factor("mol/m^3", "mol/L")
+    ms_cm = unit_factor("S/m", "mS/cm")
     for r in runs:
         reg = [
             [
                 g.name,
-                f"{g.y_bottom * 1e6:.4g}–{g.y_top * 1e6:.4g}",
+                f"{g.y_bottom * um:.4g}–{g.y_top * um:.4g}",
                 num(g.porosity, 3),
                 num(g.tortuosity, 3),
-                num(g.fixed_charge * 1e-3),
-                num(g.c_cation * 1e-3),
-                num(g.c_anion * 1e-3),
-                num(g.conductivity * 10),
+                num(g.fixed_charge * mol_l),
+                num(g.c_cation * mol_l),
+                num(g.c_anion * mol_l),
+                num(g.conductivity * ms_cm),
                 num(g.transference_number, 3),
             ]
             for g in r.derived.regions
@@ -271,8 +313,9 @@ def metrics_section(runs: Sequence[RunData]) -> Section:
     blocks: list[Any] = []
     for r in runs:
         cols = [c for c in TABLE_COLUMNS if c in r.metrics]
-        heads = [f"{c} ({r.metrics.units[c]})" for c in cols]
-        rows = [[num(float(r.metrics[c][k])) for c in cols] for k in range(len(r.metrics["t"]))]
+        heads = [f"{c} ({plain_unit(lookup(c).display_unit)})" for c in cols]
+        shown = {c: _shown(r, c) for c in cols}
+        rows = [[num(float(shown[c][k])) for c in cols] for k in range(len(r.metrics["t"]))]
         caption = (
             f"Metrics of {r.label}: {len(rows)} outputs"
             if len(runs) > 1
@@ -289,7 +332,11 @@ def metrics_section(runs: Sequence[RunData]) -> Section:
     ]
     blocks.append(Downloads(csv_links, caption="Full tables (every column):"))
     return Section(
-        "metrics", "Metrics", blocks, intro="One row per output time; units in the column heads."
+        "metrics",
+        "Metrics",
+        blocks,
+        intro="One row per output time, units in the column heads; docs/metrics.md "
+        "defines every metric.",
     )
 
 

@@ -2,7 +2,8 @@
 
 Every function takes a list of :class:`~zndeposit.viz.run_data.RunData` (one
 curve per run, colours and dash patterns from the style) and returns a
-figure whose every axis label carries its unit.
+figure whose every axis label carries its unit. Names, units and conversions
+of the metrics come from :mod:`zndeposit.metrics.registry`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from zndeposit.metrics.registry import lookup
+from zndeposit.units import unit_factor
 from zndeposit.viz import style
 from zndeposit.viz.panel import time_text
 from zndeposit.viz.run_data import RunData
@@ -28,12 +31,32 @@ __all__ = [
     "potential_plot",
 ]
 
-TIME = style.axis_label("Time", "s")
-CAPACITY = style.axis_label("Capacity", "mAh/cm^2")
+
+def metric_label(key: str, label: str | None = None) -> str:
+    """Axis label of a metric: its registry label (or ``label``) and display unit."""
+    m = lookup(key)
+    return style.axis_label((label or m.label).replace("Zn2+", "Zn$^{2+}$"), m.display_unit)
+
+
+def series(run: RunData, key: str) -> np.ndarray:
+    """A metrics column of a run in the registry's display unit (NaN if the run lacks it)."""
+    col = run.column(key)
+    unit = run.metrics.units.get(key) if key in run.metrics else None
+    return col * unit_factor(unit, lookup(key).display_unit) if unit else col
+
+
+TIME = metric_label("t")
+CAPACITY = metric_label("charge")
 
 
 #: runs with at most this many outputs get a marker at every output
 MARKER_LIMIT = 30
+#: panels of :func:`morphology_plot`, in order
+MORPHOLOGY_METRICS = ("dendrite_height", "tip_lead", "roughness_rms", "length_ratio")
+#: interface concentration of :func:`concentration_plot` (electrolyte side of the interface)
+CONCENTRATION = "c_interface_min"
+#: focusing factor of :func:`focusing_plot` (plating current per interface area)
+FOCUSING = "current_focusing"
 
 
 def _markers(run: RunData) -> dict[str, object]:
@@ -58,8 +81,8 @@ def potential_plot(runs: Sequence[RunData], width: float = style.DOUBLE_COLUMN) 
     ax_t, ax_q = fig.subplots(1, 2)
     for k, run in enumerate(runs):
         st = style.line_style(k)
-        t, q = run.column("t"), run.column("charge")
-        e, eta = run.column("E") * 1e3, run.column("eta") * 1e3
+        t, q = series(run, "t"), series(run, "charge")
+        e, eta = series(run, "E"), series(run, "eta")
         for ax, x in ((ax_t, t), (ax_q, q)):
             mk, lab = _markers(run), _label(run, runs, "E")
             ax.plot(x, e, color=st["color"], linestyle="-", label=lab, **mk)
@@ -68,50 +91,51 @@ def potential_plot(runs: Sequence[RunData], width: float = style.DOUBLE_COLUMN) 
     ax_t.set_xlabel(TIME)
     ax_q.set_xlabel(CAPACITY)
     for ax in (ax_t, ax_q):
-        ax.set_ylabel(style.axis_label("Potential", "mV"))
+        ax.set_ylabel(metric_label("E", "Potential"))
     ax_t.legend(loc="best")
     _letters(fig, (ax_t, ax_q))
     return fig
 
 
 def morphology_plot(runs: Sequence[RunData], width: float = style.DOUBLE_COLUMN) -> Figure:
-    """Dendrite height, RMS roughness and interface-length ratio against capacity."""
-    fig = style.new_figure(width, 0.33 * width, layout="constrained")
-    axes = fig.subplots(1, 3)
-    quantities = (
-        ("dendrite_height", style.axis_label("Dendrite height", "um")),
-        ("roughness_rms", style.axis_label("RMS roughness", "um")),
-        ("length_ratio", style.axis_label("Interface-length ratio", "-")),
-    )
+    """Dendrite height, tip lead, RMS roughness and interface-length ratio against capacity."""
+    fig = style.new_figure(width, 0.3 * width, layout="constrained")
+    quantities = MORPHOLOGY_METRICS
+    axes = fig.subplots(1, len(quantities))
     for k, run in enumerate(runs):
-        q, st = run.column("charge"), style.line_style(k)
-        for ax, (name, _) in zip(axes, quantities, strict=True):
-            ax.plot(q, run.column(name), label=_label(run, runs), **st, **_markers(run))
-    for ax, (_, label) in zip(axes, quantities, strict=True):
+        q, st = series(run, "charge"), style.line_style(k)
+        for ax, name in zip(axes, quantities, strict=True):
+            ax.plot(q, series(run, name), label=_label(run, runs), **st, **_markers(run))
+    for ax, name in zip(axes, quantities, strict=True):
         ax.set_xlabel(CAPACITY)
-        ax.set_ylabel(label)
-    axes[2].axhline(1.0, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
+        ax.set_ylabel(metric_label(name))
+    axes[quantities.index("tip_lead")].axhline(
+        0.0, color="0.6", linewidth=0.6, linestyle=":", zorder=0
+    )
+    axes[quantities.index("length_ratio")].axhline(
+        1.0, color="0.6", linewidth=0.6, linestyle=":", zorder=0
+    )
     _legend(axes[0], runs)
     _letters(fig, axes)
     return fig
 
 
 def concentration_plot(runs: Sequence[RunData], width: float = style.SINGLE_COLUMN) -> Figure:
-    """Minimum interfacial Zn2+ concentration against time, Sand's time marked.
+    """Minimum interfacial Zn2+ concentration (electrolyte side) against time, Sand's time marked.
 
     Also drawn: the bulk concentration and the planar semi-infinite (Sand)
     surface concentration c0 (1 - sqrt(t / tau_s)), which reaches zero at Sand's time.
     """
     fig = style.new_figure(width, 0.78 * width, layout="constrained")
     ax = fig.subplots()
-    t_end = max(float(np.nanmax(r.column("t"))) for r in runs)
+    t_end = max(float(np.nanmax(series(r, "t"))) for r in runs)
     notes = []
     for k, run in enumerate(runs):
         st = style.line_style(k)
-        t = run.column("t")
+        t = series(run, "t")
         lab = _label(run, runs, "simulated")
-        ax.plot(t, run.column("c_min_interface"), label=lab, **st, **_markers(run))
-        c0 = run.case.electrolyte.concentration * 1e-3  # mol/m^3 -> mol/L
+        ax.plot(t, series(run, CONCENTRATION), label=lab, **st, **_markers(run))
+        c0 = lookup(CONCENTRATION).si_to_display(run.case.electrolyte.concentration)
         tau = run.sand_time
         if tau is not None:
             tt = np.linspace(0.0, min(tau, t_end), 200)
@@ -150,12 +174,14 @@ def concentration_plot(runs: Sequence[RunData], width: float = style.SINGLE_COLU
             notes.append(
                 f"{run.label + ': ' if len(runs) > 1 else ''}no Sand's time (potentiostatic)"
             )
-        if k == 0 or c0 != runs[0].case.electrolyte.concentration * 1e-3:
+        if k == 0 or c0 != lookup(CONCENTRATION).si_to_display(
+            runs[0].case.electrolyte.concentration
+        ):
             ax.axhline(c0, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     ax.set_xlim(0.0, 1.05 * t_end)
     ax.set_ylim(bottom=0.0)
     ax.set_xlabel(TIME)
-    ax.set_ylabel(style.axis_label("Min. interfacial Zn$^{2+}$", "mol/L"))
+    ax.set_ylabel(metric_label(CONCENTRATION))
     if notes:
         ax.text(
             0.98,
@@ -171,20 +197,20 @@ def concentration_plot(runs: Sequence[RunData], width: float = style.SINGLE_COLU
 
 
 def focusing_plot(runs: Sequence[RunData], width: float = style.SINGLE_COLUMN) -> Figure:
-    """Current-focusing factor (max / mean local plating rate) against capacity."""
+    """Current-focusing factor (max / mean plating current per interface area) against capacity."""
     fig = style.new_figure(width, 0.78 * width, layout="constrained")
     ax = fig.subplots()
     for k, run in enumerate(runs):
         ax.plot(
-            run.column("charge"),
-            run.column("focusing_factor"),
+            series(run, "charge"),
+            series(run, FOCUSING),
             label=_label(run, runs),
             **style.line_style(k),
             **_markers(run),
         )
     ax.axhline(1.0, color="0.6", linewidth=0.6, linestyle=":", zorder=0)
     ax.set_xlabel(CAPACITY)
-    ax.set_ylabel(style.axis_label("Current-focusing factor", "-"))
+    ax.set_ylabel(metric_label(FOCUSING))
     _legend(ax, runs)
     return fig
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zndeposit.io.snapshots import Snapshot
+from zndeposit.metrics.registry import ELECTROLYTE_BAND, lookup
 from zndeposit.viz import figures, plots, style
 from zndeposit.viz.extract import Window
 from zndeposit.viz.panel import Vectors, time_text
@@ -93,7 +94,10 @@ def snapshot_figures(
     if "reaction_rate" in snap.mesh.point_data:
         applied = run.derived.applied_current
         fig, _ = figures.reaction_rate_figure(
-            snap, view=close, applied=applied * 0.1 if applied else None, dpi=dpi
+            snap,
+            view=close,
+            applied=lookup("i").si_to_display(applied) if applied else None,
+            dpi=dpi,
         )
         yield FigureItem(
             f"reaction_rate_{tag}",
@@ -122,22 +126,23 @@ def series_figures(runs: Sequence[RunData], *, dpi: int = style.DPI) -> Iterator
     )
     yield FigureItem(
         "morphology",
-        "(a) Dendrite height above the initial surface, (b) RMS "
-        "roughness of the height profile, (c) interface length / width against "
-        "capacity.",
+        "(a) Dendrite height above the initial surface level, (b) tip lead: rise of "
+        "the highest point minus the advance of the flat surface, (c) RMS roughness "
+        "of the height profile, (d) interface length / width, against capacity.",
         plots.morphology_plot(runs),
     )
     yield FigureItem(
         "interface_concentration",
-        "Minimum Zn²⁺ concentration at the interface "
-        "(0.1 < ξ < 0.9) against time; dotted: planar semi-infinite (Sand) surface "
-        "concentration, dashed vertical: Sand's time τ_s at the applied current.",
+        "Minimum Zn²⁺ concentration on the electrolyte side of the interface "
+        f"({ELECTROLYTE_BAND[0]} < ξ < {ELECTROLYTE_BAND[1]}) against time; dotted: "
+        "planar semi-infinite (Sand) surface concentration, dashed vertical: Sand's "
+        "time τ_s at the applied current.",
         plots.concentration_plot(runs),
     )
     yield FigureItem(
         "focusing",
-        "Current-focusing factor (maximum / interface mean of the local "
-        "plating rate) against capacity.",
+        "Current-focusing factor (maximum / interface mean of the plating current "
+        "per interface area, porosity × local rate) against capacity.",
         plots.focusing_plot(runs),
     )
     if not many and runs[0].has_snapshots and len(runs[0].index.entries) > 1:
