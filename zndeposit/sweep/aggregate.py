@@ -4,9 +4,10 @@ The table has one row per member: ``member``, ``hash``, ``status``, ``error``,
 the swept keys in lab units (``control.current_density [mA/cm^2]``), the last
 row of the member's ``metrics.csv`` with the units of its header
 (``dendrite_height [um]``), a few extremes over the run
-(``c_min_interface_min [mol/L]``, ``focusing_factor_max [-]``,
+(``c_interface_min_min [mol/L]``, ``current_focusing_max [-]``,
 ``faraday_error_max_abs [-]``), the number of outputs, the wall time and the
-unknowns. Everything is read from ``DIR/sweep.json`` and the member
+unknowns. Labels, display units and factors of the figures come from
+:mod:`zndeposit.metrics.registry`. Everything is read from ``DIR/sweep.json`` and the member
 directories, so ``zndeposit sweep collect DIR`` works anywhere, any time.
 """
 
@@ -21,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from zndeposit.io.metrics_csv import read_metrics
+from zndeposit.metrics.registry import Metric, lookup
 from zndeposit.sweep.members import MEMBERS_DIR, load_plan, read_json, run_state
+from zndeposit.units import unit_factor
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_PARQUET = "summary.parquet"
@@ -30,21 +33,31 @@ FIGURES_DIR = "figures"
 #: metric column -> (extreme, suffix): extra columns over the whole run
 EXTREMES = {
     "c_min_interface": ("min", "min"),
+    "c_interface_min": ("min", "min"),
     "focusing_factor": ("max", "max"),
+    "current_focusing": ("max", "max"),
     "dendrite_height": ("max", "max"),
+    "tip_lead": ("max", "max"),
     "faraday_error": ("maxabs", "max_abs"),
 }
-#: metrics plotted by default (final values unless suffixed), with their figure labels
-DEFAULT_METRICS: dict[str, str] = {
-    "dendrite_height": "dendrite height",
-    "roughness_rms": "RMS roughness",
-    "focusing_factor_max": "max. focusing factor",
-    "length_ratio": "interface length ratio",
-    "E": "electrode potential E",
-    "eta": "overpotential",
-    "c_min_interface_min": "min. interfacial Zn2+",
-    "thickness_mean": "mean deposit thickness",
+#: label text of each extreme suffix
+_SUFFIX_LABELS = {
+    "min": "min over the run",
+    "max": "max over the run",
+    "max_abs": "max |x| over the run",
 }
+#: metrics plotted by default (final values unless suffixed); labels from the registry
+DEFAULT_METRICS: tuple[str, ...] = (
+    "dendrite_height",
+    "tip_lead",
+    "roughness_rms",
+    "current_focusing_max",
+    "length_ratio",
+    "E",
+    "eta",
+    "c_interface_min_min",
+    "thickness_mean",
+)
 _UNIT = re.compile(r"^(?P<name>.*?) \[(?P<unit>[^\]]*)\]$")
 
 
@@ -52,6 +65,24 @@ def split_column(column: str) -> tuple[str, str | None]:
     """``"dendrite_height [um]"`` -> ``("dendrite_height", "um")``; no unit -> None."""
     m = _UNIT.match(column)
     return (m["name"], m["unit"]) if m else (column, None)
+
+
+def summary_metric(name: str) -> tuple[Metric, str] | None:
+    """Registry metric of a summary column name and its label, None for other columns.
+
+    ``"dendrite_height"`` -> (its metric, "Dendrite height"); an extreme such as
+    ``"current_focusing_max"`` -> (the metric, "Current focusing, max over the run").
+    """
+    for suffix, text in _SUFFIX_LABELS.items():
+        base = name.removesuffix(f"_{suffix}")
+        if base != name and EXTREMES.get(base, ("", ""))[1] == suffix:
+            metric = lookup(base)
+            return metric, f"{metric.label}, {text}"
+    try:
+        metric = lookup(name)
+    except KeyError:
+        return None
+    return metric, metric.label
 
 
 def _metric_values(run_dir: Path) -> dict[str, float]:
@@ -157,9 +188,13 @@ def _numeric(series: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series)
 
 
-def _plot_unit(unit: str | None) -> tuple[str | None, float]:
-    """Potentials are shown in mV."""
-    return ("mV", 1e3) if unit == "V" else (unit, 1.0)
+def _plot_unit(name: str, unit: str | None) -> tuple[str | None, float]:
+    """Display unit of a summary column (registry) and the factor from its file unit."""
+    found = summary_metric(name)
+    if found is None or unit is None:
+        return unit, 1.0
+    shown = found[0].display_unit
+    return shown, unit_factor(unit, shown)
 
 
 def _log_axis(values: np.ndarray, scale: str) -> bool:
@@ -280,7 +315,7 @@ def plot_metrics(
             )
             for ax, col in zip(grid.flat, cols, strict=False):
                 name, unit = split_column(col)
-                unit, factor = _plot_unit(unit)
+                unit, factor = _plot_unit(name, unit)
                 for (key, sub), colour in zip(groups, colours, strict=True):
                     sub = sub.sort_values(xname)
                     label = _group_label(group_axes, key) if gcols else None
@@ -294,7 +329,8 @@ def plot_metrics(
                         label=label,
                     )
                 ax.set_xlabel(_axis_label(_capital(a["label"]), a["unit"]))
-                quantity = _capital(DEFAULT_METRICS.get(name, name.replace("_", " ")))
+                found = summary_metric(name)
+                quantity = _capital(found[1] if found else name.replace("_", " "))
                 ax.set_ylabel(_axis_label(quantity, unit))
                 xs = df[xname].to_numpy(dtype=float)
                 if _log_axis(xs, a["scale"]):

@@ -18,9 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from zndeposit.metrics.registry import Metric, lookup, plain_unit
 from zndeposit.sweep.members import MEMBERS_DIR, run_state
 
 MAX_MAPS = 8
+#: metric noted above each thumbnail as "h = ..." (from the summary table)
+MAP_METRIC = "dendrite_height"
 #: VTK cell type of a linear triangle
 _VTK_TRIANGLE = 5
 
@@ -45,6 +48,11 @@ def _from_grid(grid: Any, t: float, capacity: float | None) -> Deposit:
         float(t),
         capacity,
     )
+
+
+def _plain(metric: Metric, value: float) -> str:
+    """``"1.25 µm"``: a display-unit value with its unit as typeset in text."""
+    return f"{value:.3g} {plain_unit(metric.display_unit)}"
 
 
 def read_final_deposit(run_dir: str | os.PathLike[str]) -> Deposit | None:
@@ -159,9 +167,11 @@ def plot_morphology(
     for m in members:
         key = tuple(m["position"][d] for d in other_dims)
         by_other.setdefault(key, []).append(m)
+    height = lookup(MAP_METRIC)
+    column = f"{height.key} [{height.unit}]"
     heights = {}
-    if summary is not None and "dendrite_height [um]" in summary:
-        heights = dict(zip(summary["member"], summary["dendrite_height [um]"], strict=True))
+    if summary is not None and column in summary:
+        heights = dict(zip(summary["member"], summary[column], strict=True))
     out_dir = directory / "figures"
     paths = []
     for k, (other, group) in enumerate(itertools.islice(sorted(by_other.items()), MAX_MAPS)):
@@ -192,7 +202,8 @@ def plot_morphology(
                 if m["deposit"] is not None:
                     _draw(ax, m["deposit"], window)
                     h = heights.get(m["index"])
-                    note = f"h = {h:.3g} \u00b5m" if h is not None and np.isfinite(h) else ""
+                    shown = height.to_display(h) if h is not None else float("nan")
+                    note = f"h = {_plain(height, shown)}" if np.isfinite(shown) else ""
                     if m["status"] != "finished":
                         note = f"{m['status']} {note}"
                     colour = "black" if m["status"] == "finished" else MARK_COLOUR

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zndeposit.metrics.registry import lookup
 from zndeposit.report.html import (
     Downloads,
     Figure,
@@ -42,7 +43,7 @@ from zndeposit.sweep.aggregate import (
     summary_table,
     write_summary,
 )
-from zndeposit.sweep.morphology import plot_morphology
+from zndeposit.sweep.morphology import MAP_METRIC, plot_morphology
 
 REPORT_FILE = "report.html"
 #: metric columns shown in the report's table (all columns are in the CSV/Parquet files)
@@ -50,9 +51,10 @@ TABLE_METRICS = (
     "t",
     "E",
     "dendrite_height",
+    "tip_lead",
     "roughness_rms",
-    "focusing_factor_max",
-    "c_min_interface_min",
+    "current_focusing_max",
+    "c_interface_min_min",
     "faraday_error_max_abs",
     "wall_time",
 )
@@ -219,7 +221,8 @@ def write_report(collected: Collected, plan: dict) -> Path:
         _figure(
             p,
             "Final xi field (cividis, 0 electrolyte to 1 Zn) and its xi = 0.5 contour "
-            "(white) of every member, all at the same scale; h = dendrite height.",
+            "(white) of every member, all at the same scale; "
+            f"h = {lookup(MAP_METRIC).label.lower()}.",
         )
         for p in collected.morphology
     ]
