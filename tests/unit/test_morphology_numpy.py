@@ -13,6 +13,7 @@ from zndeposit.metrics.morphology import (
     morphology_from_segments,
     roughness_rms,
     segments_length,
+    tip_rise_and_front_advance,
 )
 
 W, H = 40.0, 20.0  # domain (um; the functions are unit-agnostic)
@@ -133,3 +134,82 @@ def test_overhang_takes_highest_point():
     assert m.height_max == pytest.approx(3.0)
     assert m.dendrite_height == pytest.approx(2.0)
     assert m.length == pytest.approx(1.0 + 2.0 + 0.6)
+
+
+# --- tip rise, front advance, tip lead ----------------------------------------------------
+def _nucleus(pts, y0: float, radius: float, xc: float, lift: float = 0.0, tip: float = 0.0):
+    """Level-set values (>= 0 in metal) of a flat surface at y0 + lift with a circular
+    nucleus of radius ``radius`` centred on it, its top part stretched upwards by ``tip``."""
+    x, y = pts[:, 0], pts[:, 1]
+    yc = y0 + lift
+    stretch = np.where(y > yc, 1.0 + tip / radius, 1.0)  # ellipse above the centre line
+    bump = np.hypot(x - xc, (y - yc) / stretch) - radius
+    return -np.minimum(y - yc, bump)
+
+
+def test_flat_front_advances_as_a_whole():
+    """A flat front moved from y0 to y0 + d: tip rise = front advance = d, lead 0."""
+    pts, tris = grid(40, 20)
+    y0, d = 5.3, 1.7
+    segs0 = contour_segments(pts, tris, y0 - pts[:, 1], 0.0)
+    m0 = morphology_from_segments(segs0, 0.0, W, initial_height=y0)
+    m = morphology_from_segments(
+        contour_segments(pts, tris, y0 + d - pts[:, 1], 0.0), 0.0, W, initial_height=m0.h
+    )
+    assert m0.tip_rise == pytest.approx(0.0, abs=1e-12)
+    assert m.tip_rise == pytest.approx(d, abs=1e-12)
+    assert m.front_advance == pytest.approx(d, abs=1e-12)
+    assert m.tip_lead == pytest.approx(0.0, abs=1e-12)
+
+
+def test_uniform_growth_of_a_nucleus_has_no_lead():
+    """Nucleus (R = 6) on a flat surface, everything lifted by d: the dendrite height counts
+    the nucleus (R + d) but the tip rise and the front advance are both d (lead 0)."""
+    y0, R, xc, d = 5.0, 6.0, 17.0, 0.8
+    pts, tris = grid(400, 200)
+    m0 = morphology_from_segments(
+        contour_segments(pts, tris, _nucleus(pts, y0, R, xc), 0.0), 0.0, W, nbins=200,
+        initial_height=y0,
+    )  # fmt: skip
+    m = morphology_from_segments(
+        contour_segments(pts, tris, _nucleus(pts, y0, R, xc, lift=d), 0.0), 0.0, W, nbins=200,
+        initial_height=m0.h,
+    )  # fmt: skip
+    assert m.dendrite_height == pytest.approx(R + d, abs=2e-3)
+    assert m.tip_rise == pytest.approx(d, abs=2e-3)
+    assert m.front_advance == pytest.approx(d, abs=1e-9)  # most bins are flat
+    assert m.tip_lead == pytest.approx(0.0, abs=2e-3)
+
+
+def test_a_tip_that_runs_ahead_has_a_lead():
+    """As above, and the top of the nucleus stretched by 1.5 more: lead 1.5, front d."""
+    y0, R, xc, d, extra = 5.0, 6.0, 17.0, 0.8, 1.5
+    pts, tris = grid(400, 200)
+    m0 = morphology_from_segments(
+        contour_segments(pts, tris, _nucleus(pts, y0, R, xc), 0.0), 0.0, W, nbins=200
+    )
+    grown = _nucleus(pts, y0, R, xc, lift=d, tip=extra)
+    m = morphology_from_segments(
+        contour_segments(pts, tris, grown, 0.0), 0.0, W, nbins=200, initial_height=m0.h
+    )
+    assert m.tip_rise == pytest.approx(d + extra, abs=2e-3)
+    assert m.front_advance == pytest.approx(d, abs=1e-9)
+    assert m.tip_lead == pytest.approx(extra, abs=2e-3)
+    # the lowest-lying point would not do: it is the foot of the bump, not the flat surface
+    assert m.height_min == pytest.approx(y0 + d, abs=1e-9)
+
+
+def test_front_advance_is_the_median_of_the_local_advance():
+    h0 = np.array([1.0, 1.0, 1.0, 1.0, 3.0, np.nan])
+    h = np.array([1.5, 1.4, 1.6, 1.5, 5.0, 2.0])  # the last bin had no initial contour
+    rise, advance = tip_rise_and_front_advance(h, h0)
+    assert rise == pytest.approx(5.0 - 3.0)
+    assert advance == pytest.approx(0.5)  # median of 0.5, 0.4, 0.6, 0.5, 2.0
+    rise, advance = tip_rise_and_front_advance(h, 1.0)  # one initial height for every bin
+    assert (rise, advance) == pytest.approx((4.0, 0.55))
+    assert all(math.isnan(v) for v in tip_rise_and_front_advance(np.full(3, np.nan), 0.0))
+
+
+def test_no_contour_gives_nan_morphology():
+    m = morphology_from_segments(np.zeros((0, 2, 2)), 0.0, W, nbins=10)
+    assert all(math.isnan(getattr(m, k)) for k in ("tip_rise", "front_advance", "tip_lead"))

@@ -241,7 +241,7 @@ def morphology_from_segments(
     width = x_max - x_min
     if not finite.any():
         nan = float("nan")
-        return Morphology(nan, nan, nan, nan, nan, nan, nan, length, length / width, x, h)
+        return Morphology(*[nan] * 8, length=length, length_ratio=length / width, x=x, h=h)
     h0 = np.asarray(initial_height, dtype=float)
     top = float(np.max(h[finite]))
     rise, advance = tip_rise_and_front_advance(h, h0)
