@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from zndeposit.case.reference import BEGIN, END, reference_markdown
+from zndeposit.metrics.registry import DOCS_BEGIN, DOCS_END, METRICS, docs_table
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -34,3 +35,19 @@ def test_reference_lists_every_section():
         "[output]",
     ]:
         assert f"### `{section}`" in md
+
+
+def test_metrics_page_is_current():
+    text = (DOCS / "metrics.md").read_text()
+    start, stop = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END) + 1
+    assert text[start:stop] == docs_table(), (
+        "docs/metrics.md is stale: regenerate it with "
+        "`python -m zndeposit.metrics.registry docs/metrics.md`"
+    )
+    for m in METRICS:  # every metric, patterns written with <region>
+        assert f"`{m.key.replace('{region}', '<region>')}`" in text
+
+
+def test_readme_links_the_metrics_page():
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "docs/metrics.md" in readme

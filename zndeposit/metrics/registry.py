@@ -18,22 +18,28 @@ pattern entry, expanded once per region (``t_plus_{region}`` ->
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 
 from zndeposit.units import unit_factor
 
 __all__ = [
+    "DOCS_BEGIN",
+    "DOCS_END",
     "ELECTROLYTE_BAND",
     "INTERFACE_BAND",
     "METRICS",
     "Metric",
+    "docs_table",
     "expand",
     "lookup",
     "markdown_table",
     "plain_unit",
+    "update_docs",
 ]
 
 #: xi band of the diffuse interface (both sides of the xi = 0.5 contour)
@@ -189,15 +195,16 @@ METRICS: tuple[Metric, ...] = (
     _m("c_interface_mean", "mol/m^3", "mol/L", "Mean interfacial Zn2+", "Mean of the "
        f"pore-liquid Zn2+ concentration c over {_ELO} < xi < {_EHI} weighted by |grad xi|: "
        "the arc-length mean along the interface of its electrolyte-side profile."),
-    _m("focusing_factor", "-", "-", "Focusing factor (BV rate)", "Max over the nodes with "
+    _m("focusing_factor", "-", "-", "BV-rate focusing", "Max over the nodes with "
        f"{_LO} < xi < {_HI} of the Butler-Volmer plating rate per pore-interface area / its "
        "|grad xi|-weighted mean; compares regions of different porosity unlike with like.",
        fmt=".3f"),
     _m("current_focusing", "-", "-", "Current focusing", "Max of the plating current per "
        f"interface area (porosity x BV rate) over {_LO} < xi < {_HI} / its mean over that band "
        "weighted by |grad xi|; 1 for uniform plating in any region.", fmt=".3f"),
-    _m("t_plus_{region}", "-", "-", "t+ in {region}", "Effective Zn2+ transference number in "
-       "{region}: the Zn2+ share of the conductivity weighted by (1 - h(xi)) |grad phi|^2.",
+    _m("t_plus_{region}", "-", "-", "Zn2+ transference number, {region}", "Effective Zn2+ "
+       "transference number in {region}: the Zn2+ share of the conductivity weighted by "
+       "(1 - h(xi)) |grad phi|^2.",
        fmt=".3f"),
     _m("newton_its", "-", "-", "Newton iterations", "Newton iterations of the last step.",
        integer=True),
@@ -254,3 +261,31 @@ def markdown_table() -> str:
         text = m.description.replace("|", "\\|")
         lines.append(f"| `{m.key}` | {m.label} | {m.unit} | {shown} | {text} |")
     return "\n".join(lines) + "\n"
+
+
+#: markers around the generated table in ``docs/metrics.md``
+DOCS_BEGIN = "<!-- BEGIN metrics table: generated from zndeposit/metrics/registry.py -->"
+DOCS_END = "<!-- END metrics table -->"
+
+
+def docs_table() -> str:
+    """The generated part of ``docs/metrics.md``: the markers and the table between them."""
+    return f"{DOCS_BEGIN}\n\n{markdown_table()}\n{DOCS_END}\n"
+
+
+def update_docs(path: str | os.PathLike[str]) -> bool:
+    """Rewrite the generated table of a docs page (between the markers); True if it changed."""
+    page = Path(path)
+    text = page.read_text(encoding="utf-8")
+    start, stop = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END) + 1
+    new = text[:start] + docs_table() + text[stop:]
+    if new != text:
+        page.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # python -m zndeposit.metrics.registry docs/metrics.md
+    import sys
+
+    for arg in sys.argv[1:]:
+        print(f"{arg}: {'updated' if update_docs(arg) else 'current'}")
