@@ -180,6 +180,44 @@ def tip_rise_and_front_advance(h: np.ndarray, h0: float | np.ndarray) -> tuple[f
     return rise, _nan_reduce(np.median, h - h0)
 
 
+def fourier_mode(segments: np.ndarray, x_min: float, x_max: float, mode: int = 1) -> complex:
+    """Complex Fourier coefficient of a contour read as a graph y(x), m.
+
+    ``a = 2/W sum over segments of the integral of y(x) exp(-i k x) dx``, with
+    k = 2 pi mode / W and W = x_max - x_min, evaluated exactly for each straight
+    segment (integrated left to right; vertical segments add nothing). For
+    ``y = y0 + A cos(k (x - x_min) - p)`` it returns ``A exp(-i p)``: ``abs`` is
+    the amplitude, the angle the phase. Meaningful while the contour is a single
+    graph over the period (no overhangs).
+
+    Args:
+        segments: (k, 2, 2) contour segments (m), e.g. from :func:`contour_segments`.
+        x_min: left end of the period (m).
+        x_max: right end of the period (m).
+        mode: the Fourier mode number m >= 1.
+    """
+    seg = np.asarray(segments, dtype=float).reshape(-1, 2, 2)
+    width = x_max - x_min
+    k = 2.0 * np.pi * mode / width
+    p0, p1 = seg[:, 0], seg[:, 1]
+    swap = p0[:, 0] > p1[:, 0]
+    p0, p1 = np.where(swap[:, None], p1, p0), np.where(swap[:, None], p0, p1)
+    dx = p1[:, 0] - p0[:, 0]
+    keep = dx > 0.0
+    xa, xb, ya, yb, dx = (
+        p0[keep, 0] - x_min,
+        p1[keep, 0] - x_min,
+        p0[keep, 1],
+        p1[keep, 1],
+        dx[keep],
+    )
+    # y linear on [xa, xb]: int y e^{-ikx} dx by parts, exact
+    ea, eb = np.exp(-1j * k * xa), np.exp(-1j * k * xb)
+    slope = (yb - ya) / dx
+    integral = (ya * ea - yb * eb) / (1j * k) + slope * (eb - ea) / (k * k)
+    return complex(2.0 / width * integral.sum())
+
+
 @dataclass(frozen=True)
 class Morphology:
     """Interface morphology at one time (lengths in m).
