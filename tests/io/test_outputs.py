@@ -349,6 +349,8 @@ def tanh_case_metrics() -> dict[str, float]:
     """Metrics of xi = (1 - tanh((y - y0 - a sin(2 pi x / L)) / (2 l))) / 2 on an 80 x 40 mesh."""
     from zndeposit.fem import MPI, dolfinx  # dolfinx.fem, dolfinx.mesh come with it
     from zndeposit.metrics import band_minimum, deposit_thickness, focusing_factor, morphology
+    from zndeposit.metrics.band import BandMean, BandPeakRatio
+    from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND
 
     mesh = dolfinx.mesh.create_rectangle(
         MPI.COMM_WORLD, [np.array([0.0, 0.0]), np.array([L, HD])], [80, 40]
@@ -365,6 +367,9 @@ def tanh_case_metrics() -> dict[str, float]:
     out["focus_gradient"] = focusing_factor(rate, xi)
     out["focus_area"] = focusing_factor(rate, xi, weight="area")
     out["thickness"] = deposit_thickness(xi, L)
+    out["c_interface_min"] = band_minimum(c, xi, *ELECTROLYTE_BAND)
+    out["c_interface_mean"] = BandMean(c, xi, ELECTROLYTE_BAND)()
+    out["current_focusing"] = BandPeakRatio(rate, xi, INTERFACE_BAND)()
     return out
 
 
@@ -383,6 +388,59 @@ def test_morphology_tanh_profile(sine_length):
     assert r["focus_gradient"] == pytest.approx(1.5, rel=0.01)
     assert r["focus_area"] == pytest.approx(1.5, rel=0.01)
     assert r["thickness"] == pytest.approx(Y0, rel=1e-3)  # int xi dy = front height
+    assert r["tip_rise"] == pytest.approx(A, abs=0.02e-6)  # h0 = Y0 everywhere
+    # median of A sin(kx) is 0, but each bin holds the highest point of a 0.5 um bin: where
+    # sin crosses 0 (the median) that is A k (L / 80) / 2 = 0.079 um higher
+    bias = A * 2 * np.pi / L * (L / 80) / 2
+    assert r["front_advance"] == pytest.approx(bias, abs=0.005e-6)  # found 0.080 um
+    # electrolyte side 0.02 < xi < 0.5: the lowest band node is the front's trough (y = 8 um)
+    assert 1000 * (1 + (Y0 - A) / HD) <= r["c_interface_min"] <= 1000 * (1 + 8.5e-6 / HD)
+    assert r["c_interface_min"] >= r["c_min"]  # the 0.1 < xi < 0.9 band reaches lower
+    assert r["current_focusing"] == pytest.approx(1.5, rel=0.01)
+
+
+def _electrolyte_side_offset() -> float:
+    """Mean distance (m) above the xi = 0.5 line of the levels 0.02 < xi < 0.5 of the tanh
+    profile xi = (1 - tanh(n / (2 l))) / 2: mean over xi of n = 2 l atanh(1 - 2 xi)."""
+    s = np.linspace(0.02, 0.5, 400001)
+    return float(np.trapezoid(2 * ELL * np.arctanh(1 - 2 * s), s) / 0.48)
+
+
+@pytest.mark.fem
+def test_interface_band_metrics_flat_front_and_porosity():
+    """Flat tanh front at Y0, c linear in y, a porous left half (porosity 0.5) where the
+    pore-liquid rate is doubled: the plating current is the same rate everywhere, so the
+    current focusing is that of the rate, 1.5, while the old factor mixes the regions."""
+    import ufl
+
+    from zndeposit.fem import MPI, dolfinx
+    from zndeposit.metrics import band_minimum, focusing_factor
+    from zndeposit.metrics.band import BandMean, BandPeakRatio
+    from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND
+
+    mesh = dolfinx.mesh.create_rectangle(
+        MPI.COMM_WORLD, [np.array([0.0, 0.0]), np.array([L, HD])], [80, 40]
+    )
+    V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+    xi, c, pore_rate = (dolfinx.fem.Function(V) for _ in range(3))
+    xi.interpolate(lambda x: 0.5 * (1 - np.tanh((x[1] - Y0) / (2 * ELL))))
+    c.interpolate(lambda x: 1000.0 * (1.0 + x[1] / HD))
+    porosity = dolfinx.fem.Function(dolfinx.fem.functionspace(mesh, ("DG", 0)))
+    porosity.interpolate(lambda x: np.where(x[0] < L / 2, 0.5, 1.0))
+    x = ufl.SpatialCoordinate(mesh)
+    rate = (1.0 + 0.5 * ufl.sin(2 * np.pi * x[0] / L)) / porosity  # per pore area, A/m^2
+    pore_rate.interpolate(dolfinx.fem.Expression(rate, V.element.interpolation_points))
+
+    assert band_minimum(c, xi, *ELECTROLYTE_BAND) == pytest.approx(1000 * (1 + Y0 / HD))
+    mean = BandMean(c, xi, ELECTROLYTE_BAND)()
+    # h = l: the discrete band moves the 31 mol/m^3 offset by 1.3 (0.18 at h = l/4)
+    assert mean == pytest.approx(1000 * (1 + (Y0 + _electrolyte_side_offset()) / HD), abs=2.0)
+    assert BandMean(porosity * rate, xi, INTERFACE_BAND)() == pytest.approx(1.0, rel=1e-12)
+    assert BandPeakRatio(porosity * rate, xi, INTERFACE_BAND)() == pytest.approx(1.5, rel=1e-9)
+    # the old factor: max 3 (porous half) / arc-length mean 1.5 + 0.5/pi = 1.81
+    assert focusing_factor(pore_rate, xi) == pytest.approx(3 / (1.5 + 0.5 / np.pi), rel=0.01)
+    no_current = dolfinx.fem.Function(V)
+    assert math.isnan(BandPeakRatio(no_current, xi, INTERFACE_BAND)())  # no focusing factor
 
 
 def _mpiexec() -> str:

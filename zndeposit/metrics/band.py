@@ -8,6 +8,12 @@ the profile's xi levels, independent of the interface width:
 
     mean(f) = int f |grad xi| 1[lo < xi < hi] dx / int |grad xi| 1[lo < xi < hi] dx
 
+Numerator and denominator are integrated with the same quadrature rule
+(degree :data:`QUADRATURE_DEGREE`): the band indicator is discontinuous
+inside cells, and with rules of different degree (UFL's estimate grows with
+the integrand) the two would sample different parts of the band, so the mean
+of a constant would not be that constant.
+
 The forms are compiled when an object is created and only assembled when it
 is called (one reduction over ranks per call), so they cost about as much as
 one interpolation of a field. Every call is collective over the mesh
@@ -26,7 +32,10 @@ if TYPE_CHECKING:
     import ufl
     from dolfinx.fem import Function
 
-__all__ = ["BandMean", "BandPeakRatio", "band_weight", "peak_ratio"]
+__all__ = ["QUADRATURE_DEGREE", "BandMean", "BandPeakRatio", "band_weight", "peak_ratio"]
+
+#: quadrature degree of the band integrals (6 points per triangle)
+QUADRATURE_DEGREE = 4
 
 
 def band_weight(xi: Any, lo: float, hi: float) -> ufl.core.expr.Expr:
@@ -51,15 +60,18 @@ class BandMean:
         expr: scalar UFL expression (any unit; the mean has the same unit).
         xi: the P1 phase field (a ``Function`` on the mesh).
         band: (lo, hi) of the band.
+        degree: quadrature degree of both integrals.
     """
 
-    def __init__(self, expr: Any, xi: Function, band: tuple[float, float]) -> None:
+    def __init__(
+        self, expr: Any, xi: Function, band: tuple[float, float], degree: int = QUADRATURE_DEGREE
+    ) -> None:
         import ufl
 
         from zndeposit.fem import dolfinx
 
         mesh = xi.function_space.mesh
-        dx = ufl.dx(domain=mesh)
+        dx = ufl.dx(domain=mesh, metadata={"quadrature_degree": degree})
         w = band_weight(xi, *band)
         self._comm = mesh.comm
         self._forms = (dolfinx.fem.form(expr * w * dx), dolfinx.fem.form(w * dx))
