@@ -117,8 +117,9 @@ def profile_flux_residual(
     gradient: float,
     length: float,
     dx: ufl.Measure,
+    weight: ufl.core.expr.Expr | float = 1.0,
 ) -> ufl.Form:
-    """Weak form of kappa div(grad xi + xi (1 - xi)/l n) * v, J/m^3: restores the profile only.
+    """Weak form of kappa div(w (grad xi + xi (1 - xi)/l n)) * v, J/m^3: restores the profile only.
 
     The flux vanishes for the equilibrium profile xi = (1 - tanh(d/(2 l)))/2
     about ANY surface (grad xi = -xi (1 - xi)/l n there), so the operator has
@@ -127,7 +128,9 @@ def profile_flux_residual(
     the Allen-Cahn operator kappa lap(xi) - W g'(xi) with its curvature part
     kappa |grad xi| div(n) removed and |grad xi| replaced by its equilibrium
     value xi (1 - xi)/l (in divergence form). ``normal``: the unit growth
-    normal (lagged, projected onto P1). Enters the residual with + dt L_sigma.
+    normal (lagged, projected onto P1); ``weight`` w: the porosity, so that
+    integral(porosity xi) is conserved across region borders too. Enters the
+    residual with + dt L_sigma.
     """
     flux = ufl.grad(xi) + xi * (1 - xi) / length * normal
-    return gradient * ufl.dot(flux, ufl.grad(v)) * dx
+    return gradient * weight * ufl.dot(flux, ufl.grad(v)) * dx

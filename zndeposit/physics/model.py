@@ -1,26 +1,40 @@
-"""The coupled deposition model: residual forms of (xi, c, psi) and the galvanostatic constraint.
+"""The coupled deposition model: residual forms of (xi, u, psi) and the galvanostatic constraint.
 
-Scaled unknowns: xi (phase field), c = c_bulk-equivalent / c_bulk, psi = F phi/(R T);
+Scaled unknowns: xi (phase field), u = ln(c / c_bulk) with c the bulk-equivalent
+salt concentration (so c = c_bulk exp(u) > 0 by construction), psi = F phi/(R T);
 the electrode potential enters as psi_E = F E / (R T) (a global unknown
 under galvanostatic control). Time discretisation: backward Euler.
 
 Equations (each multiplied by dt, divided by c_bulk or F c_bulk, and by l^2
-so residual entries are O(1); s = 1 - h(xi), s_d = s + metal_share):
+so residual entries are O(1); s = 1 - h(xi), s_d = s + metal_share, c+ the
+pore-liquid Zn2+ of c = c_bulk exp(u); sharp formulation, the default):
 
-    porosity s_d (c+ - c+_n) + dt div(s_d N+) + 2 porosity (rho_m - c+) s (xi - xi_n) = 0
-    dt div(s_d i) + n 2 porosity rho_m s (xi - xi_n) = 0          (charge, i/(F c_bulk))
-    (xi - xi_n) - dt L_sigma kappa div(grad xi + xi (1 - xi)/l n)
-                + dt i0/(n F rho_m) k h'(xi)/(5 l) BV = 0                        (sharp)
-    (xi - xi_n) + dt L_sigma [W g' - div(kappa(n) grad xi ...)] + dt L_eta k h' BV = 0  (chen2015)
+    R = -i0/(n F rho_m) k h'(xi)/(5 l) BV(eta_eff, c)            (Faradaic rate of xi, 1/s)
+    porosity (xi - xi_n) - dt div(porosity L_sigma kappa (grad xi + xi (1 - xi)/l n))
+        - dt porosity R = 0
+    porosity s_d (c+ - c+_n) + dt div(s_d N+) + porosity (rho_m dt R - 2 c+ s (xi - xi_n)) = 0
+    dt div(s_d i) + n porosity rho_m dt R = 0                      (charge, i/(F c_bulk))
 
-The deposition sink draws Zn2+ from the electrolyte with weight 2 s = q'(xi)
-(see :func:`~zndeposit.physics.interface.deposit_measure`), so deposited Zn is
-rho_m * integral(porosity q(xi)) and Faraday's law holds exactly with the
-constraint n F rho_m d/dt integral(porosity q(xi)) = I_applied * width.
+The reaction R draws Zn2+ and charge exactly where it deposits metal, and its
+cathodic part is proportional to c, so the sink vanishes with the salt: at
+depletion c -> 0 stays positive and the equations stay solvable. The profile
+flux conserves integral(porosity xi) and deposits nothing, so deposited Zn =
+rho_m * integral(porosity xi) and Faraday's law holds exactly with the
+constraint n F rho_m d/dt integral(porosity xi) = I_applied * width. The
+-2 c+ s dxi term returns the salt of the pore liquid that the metal displaces.
+
+``chen2015`` (literature reproduction) keeps the published Allen-Cahn
+equation (xi - xi_n) + dt L_sigma [W g' - div(kappa(n) grad xi ...)]
++ dt L_eta k h' BV = 0, in which every change of xi is deposit: its sink is
+2 porosity rho_m s (xi - xi_n) = porosity rho_m dq(xi), its Faraday measure
+integral(porosity q(xi)) (:func:`~zndeposit.physics.interface.deposit_measure`).
+It does not keep c positive at depletion (Allen-Cahn motion draws salt
+whatever c is).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import ufl
@@ -33,8 +47,9 @@ from zndeposit.physics.transport import (
     anion_concentration,
     cation_concentration,
     fluxes,
-    ion_ratios,
     ionic_current,
+    log_cation,
+    salt,
 )
 
 
@@ -43,7 +58,7 @@ class ModelState:
     """UFL handles of the unknowns and lagged quantities.
 
     Attributes:
-        w: current mixed unknown (xi, c, psi).
+        w: current mixed unknown (xi, u = ln(c/c_bulk), psi).
         w_n: previous step.
         psi_e: electrode potential F E/(R T), DG0 Function (global value).
         curvature: lagged curvature K = div(n), 1/m (from a projected normal).
@@ -85,6 +100,7 @@ class ModelForms:
     cation: ufl.core.expr.Expr  # c+, mol/m^3
     anion: ufl.core.expr.Expr  # c-, mol/m^3
     deposit: ufl.core.expr.Expr  # porosity * q(xi): deposited Zn per volume / rho_m
+    salt: ufl.core.expr.Expr  # c / c_bulk = exp(u), bulk-equivalent salt (scaled)
     n_f_eta: ufl.core.expr.Expr  # n F eta_eff / (R T)
 
 
@@ -92,17 +108,15 @@ def interfacial_bv(
     p: ModelParameters, st: ModelState, co: RegionCoefficients
 ) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr, ufl.core.expr.Expr]:
     """(kinetic factor k(n), BV bracket, n f eta_eff) at every point."""
-    xi, c, psi = ufl.split(st.w)
+    xi, u, psi = ufl.split(st.w)
     normal = itf.growth_normal(xi, p.length)
     n_f_eta = p.n * (st.psi_e - psi)
     if p.formulation == "sharp":
         stiff = itf.stiffness_factor(normal, p.anisotropy, p.fold, p.angle)
         # eta_eff = eta + (gamma + gamma'') V_m K / (n F), times n f
         n_f_eta = n_f_eta + p.n * p.f * p.capillary_voltage * stiff * st.curvature
-    r_plus, _ = ion_ratios(c, co, p.z_plus)
-    bracket = bv_bracket(
-        n_f_eta, c * (p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c, r_plus if co.symmetric else 1.0
-    )
+    log_r = log_cation(u, co, p.z_plus) - u if co.symmetric else 0.0
+    bracket = bv_bracket(n_f_eta, u + math.log(p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c, log_r)
     k = co.kinetic * itf.kinetic_factor(normal, p.kinetic_anisotropy, p.fold, p.angle)
     return k, bracket, n_f_eta
 
@@ -127,8 +141,8 @@ def build_forms(
         counter_i0: exchange current density of a Zn counter electrode on the top
             boundary, A/m^2; None for a reservoir (Dirichlet conditions).
     """
-    xi, c, psi = ufl.split(st.w)
-    xi_n, c_n, _ = ufl.split(st.w_n)
+    xi, u, psi = ufl.split(st.w)
+    xi_n, u_n, _ = ufl.split(st.w_n)
     v_xi, v_c, v_psi = ufl.TestFunctions(st.w.function_space)
     dt, eps = st.dt, co.porosity
     zp, zm = p.z_plus, p.z_minus
@@ -137,25 +151,39 @@ def build_forms(
     s = 1 - itf.h(xi)
     s_d = s + p.metal_share
     dxi = xi - xi_n
-    cp, cp_n = cation_concentration(c, co, zp), cation_concentration(c_n, co, zp)
-    cur = ionic_current(c, psi, co, zp, zm)
-    n_plus, _ = fluxes(c, psi, co, zp, zm)
+    cp, cp_n = cation_concentration(u, co, zp), cation_concentration(u_n, co, zp)
+    cur = ionic_current(u, psi, co, zp, zm)
+    n_plus, _ = fluxes(u, psi, co, zp, zm)
 
-    # cation conservation
+    k, bracket, n_f_eta = interfacial_bv(p, st, co)
+    sharp = p.formulation == "sharp"
+    if sharp:
+        # Faradaic rate of xi, 1/s (> 0 plating): h'(xi)/(5 l) integrates to one across
+        # the profile, so the front moves at exactly i_BV / (n F rho_m); the profile flux
+        # conserves integral(porosity xi) and deposits nothing
+        rate = -(p.i0 / (p.n * p.faraday * p.rho_m)) * k * itf.dh(xi) / (5 * p.length) * bracket
+        # the reaction draws Zn2+ and charge where it happens: its cathodic part is
+        # proportional to c, so the sink vanishes with the salt (c > 0 at depletion)
+        dep = dt * rate
+        deposit = eps * xi
+    else:  # chen2015: xi moves by Allen-Cahn too; every change of xi is deposit (q weight)
+        dep = 2 * s * dxi
+        deposit = eps * itf.deposit_measure(xi)
+
+    # cation conservation (the -c+ part: the pore liquid the metal displaces)
     res_c = eps * s_d * (cp - cp_n) * v_c * ms.dx_lumped
     res_c += -dt * s_d * ufl.dot(n_plus, ufl.grad(v_c)) * ms.dx
-    res_c += 2 * eps * (rho - cp) * s * dxi * v_c * ms.dx_lumped
+    res_c += eps * (rho * dep - 2 * cp * s * dxi) * v_c * ms.dx_lumped
     # charge conservation
     res_psi = -dt * s_d * ufl.dot(cur, ufl.grad(v_psi)) * ms.dx
-    res_psi += p.n * 2 * eps * rho * s * dxi * v_psi * ms.dx_lumped
+    res_psi += p.n * eps * rho * dep * v_psi * ms.dx_lumped
     # phase field
-    k, bracket, n_f_eta = interfacial_bv(p, st, co)
-    res_xi = dxi * v_xi * ms.dx_lumped
-    if p.formulation == "sharp":
+    if sharp:  # weighted by porosity: conserves integral(porosity xi) across regions too
+        res_xi = eps * (dxi - dep) * v_xi * ms.dx_lumped
         res_xi += (
             dt
             * p.mobility
-            * itf.profile_flux_residual(xi, v_xi, st.normal, p.gradient, p.length, ms.dx)
+            * itf.profile_flux_residual(xi, v_xi, st.normal, p.gradient, p.length, ms.dx, eps)
         )
     else:  # chen2015: exact variational derivative of the (anisotropic) free energy
         energy = (
@@ -164,20 +192,16 @@ def build_forms(
             )
             * ms.dx
         )
+        res_xi = dxi * v_xi * ms.dx_lumped
         res_xi += dt * p.mobility * ufl.derivative(energy, st.w, _component(st.w, v_xi))
-    if p.formulation == "sharp":
-        # h'(xi)/(5 l) integrates to one across the profile and the profile flux conserves
-        # integral(xi), so the front moves at exactly i_BV / (n F rho_m) (lumped: c >= 0)
-        speed = p.i0 / (p.n * p.faraday * p.rho_m)
-        res_xi += dt * speed * k * itf.dh(xi) / (5 * p.length) * bracket * v_xi * ms.dx_lumped
-    else:  # chen2015: L_eta h'(xi) BV, L_eta from the Allen-Cahn solvability (6 l)
+        # L_eta h'(xi) BV, L_eta from the Allen-Cahn solvability (6 l)
         res_xi += dt * p.kinetic * k * itf.dh(xi) * bracket * v_xi * ms.dx_lumped
 
     if counter_i0 is not None and ms.ds_top is not None:
         # Zn counter electrode at E = 0 on the top: anodic current i_ce enters the cell
         n_f_eta_ce = -p.n * psi
         i_ce = (counter_i0 / (p.faraday * p.c_bulk)) * bv_bracket(
-            n_f_eta_ce, c * (p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c
+            n_f_eta_ce, u + math.log(p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c
         )
         res_c += -dt * (i_ce / zp) * v_c * ms.ds_top
         res_psi += -dt * i_ce * v_psi * ms.ds_top
@@ -185,16 +209,17 @@ def build_forms(
     residual = scale * (res_xi + res_c + res_psi)
     constraint = None
     if galvanostatic:
-        q_dot = itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
-        constraint = scale * p.n * rho * eps * q_dot * ms.dx_deposit
+        change = dxi if sharp else itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
+        constraint = scale * p.n * rho * eps * change * ms.dx_deposit
     return ModelForms(
         residual=residual,
         constraint=constraint,
         current=(p.faraday * p.c_bulk) * s_d * cur,
         interfacial_current=p.i0 * k * bracket,
         cation=p.c_bulk * cp,
-        anion=p.c_bulk * anion_concentration(c, co, zp),
-        deposit=eps * itf.deposit_measure(xi),
+        anion=p.c_bulk * anion_concentration(u, co, zp),
+        salt=salt(u),
+        deposit=deposit,
         n_f_eta=n_f_eta,
     )
 

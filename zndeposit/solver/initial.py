@@ -64,7 +64,7 @@ def set_initial_state(
     conductivity: float,
     limiting_current: float = math.inf,
 ) -> float:
-    """Fill w = (xi, c, psi) and return the initial guess of psi_E = F E / (R T).
+    """Fill w = (xi, u = ln(c/c_bulk), psi) and return the initial guess of psi_E = F E / (R T).
 
     psi follows the ohmic profile of the (applied or estimated) plating
     current, offset by the counter electrode's overpotential when there is
@@ -88,8 +88,8 @@ def set_initial_state(
         if fill == "xi":
             d = surface.signed_distance(x[:, 0], x[:, 1], cutoff=20 * p.length)
             values = phase_field_profile(d, p.length)
-        elif fill == "c":
-            values = np.ones(x.shape[0])
+        elif fill == "c":  # u = ln(c / c_bulk) = 0: bulk concentration
+            values = np.zeros(x.shape[0])
         else:  # ohmic drop of the plating current from the top down
             y = np.clip(x[:, 1], anode_top, top)
             values = p.f * (phi_top - current * (top - y) / conductivity)

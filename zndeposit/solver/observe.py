@@ -8,7 +8,7 @@ import ufl
 
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
-from zndeposit.metrics.band import BandMean, BandPeakRatio
+from zndeposit.metrics.band import BandMean, BandNodes, BandPeakRatio
 from zndeposit.metrics.morphology import band_minimum, focusing_factor, morphology
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
@@ -109,8 +109,10 @@ class Observer:
     def _setup_interface_metrics(self) -> None:
         """Compile the interface-band metrics once (see docs/metrics.md).
 
-        ``c_interface_*``: the pore-liquid Zn2+ field c on the electrolyte half of
-        the interface, ELECTROLYTE_BAND = 0.02 < xi < 0.5. xi < 0.5 leaves out the
+        ``c_interface_*``: the pore-liquid Zn2+ concentration c (the expression of
+        the output field c, evaluated cell by cell, so a node on a region boundary
+        keeps each region's Donnan value) on the electrolyte half of the
+        interface, ELECTROLYTE_BAND = 0.02 < xi < 0.5. xi < 0.5 leaves out the
         metal-side tail, where c is only the continuation of the electrolyte
         equation inside the metal; h(0.02) = 8e-5, so the band holds all but
         0.02 % of the electrolyte half of the Butler-Volmer reaction (weight
@@ -120,8 +122,9 @@ class Observer:
         region carries the applied current), its max over INTERFACE_BAND
         divided by its |grad xi|-weighted mean over the same band.
         """
-        xi, co = self.fields["xi"], self.sim.coefficients
-        self._c_interface_mean = BandMean(self.fields["c"], xi, ELECTROLYTE_BAND)
+        xi, co, cation = self.fields["xi"], self.sim.coefficients, self.sim.forms.cation
+        self._c_interface = BandNodes(cation, xi, ELECTROLYTE_BAND)
+        self._c_interface_mean = BandMean(cation, xi, ELECTROLYTE_BAND)
         plating = co.porosity * -self.sim.forms.interfacial_current
         self._current_focusing = BandPeakRatio(plating, xi, INTERFACE_BAND)
 
@@ -159,7 +162,7 @@ class Observer:
             "roughness_rms": m.roughness_rms,
             "length_ratio": m.length_ratio,
             "c_min_interface": band_minimum(self.fields["c"], xi),
-            "c_interface_min": band_minimum(self.fields["c"], xi, *ELECTROLYTE_BAND),
+            "c_interface_min": self._c_interface.min(),
             "c_interface_mean": self._c_interface_mean(),
             "focusing_factor": focusing_factor(rate, xi) if current else float("nan"),
             "current_focusing": self._current_focusing() if current else float("nan"),

@@ -378,6 +378,10 @@ class BorderedNonlinearSystem:
             cause = self._callback_error or exc
             self._reset_snes()  # after an error SNES leaves its vectors locked
             raise SolverError(f"nonlinear solve failed: {type(cause).__name__}: {cause}") from cause
+        if not result.converged:
+            # a failed factorisation (MUMPS INFOG(1) < 0) leaves the PC failed: every later
+            # solve would stop at iteration 0 with DIVERGED_LINEAR_SOLVE, even at a tiny dt
+            self._reset_snes()
         total = time.perf_counter() - t0
         self.timings["linear_solve"] += max(t_snes - (self.timings["assembly"] - asm0), 0.0)
         self.timings["other"] += total - t_snes
