@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     import ufl
     from dolfinx.fem import Function
 
-__all__ = ["QUADRATURE_DEGREE", "BandMean", "BandPeakRatio", "band_weight", "peak_ratio"]
+__all__ = [
+    "QUADRATURE_DEGREE",
+    "BandMean",
+    "BandPeakRatio",
+    "BandSample",
+    "band_weight",
+    "peak_ratio",
+]
 
 #: quadrature degree of the band integrals (6 points per triangle)
 QUADRATURE_DEGREE = 4
@@ -85,13 +92,71 @@ class BandMean:
         return float(num / den) if den > 0 else float("nan")
 
 
+class BandSample:
+    """Values of a UFL expression at the quadrature points of the band ``lo < xi < hi``.
+
+    The points are those of the band integrals (:data:`QUADRATURE_DEGREE`),
+    inside the cells, so each value belongs to one cell and its region (a
+    node on a region boundary would hold one region's value for both), and
+    a :class:`BandMean` of the same expression is a weighted average of
+    exactly these values: min <= mean <= max.
+
+    Args:
+        expr: scalar UFL expression.
+        xi: the P1 phase field.
+        band: (lo, hi) of the band.
+        degree: quadrature degree of the points.
+    """
+
+    def __init__(
+        self, expr: Any, xi: Function, band: tuple[float, float], degree: int = QUADRATURE_DEGREE
+    ) -> None:
+        import basix
+
+        from zndeposit.fem import dolfinx
+
+        mesh = xi.function_space.mesh
+        cell = basix.CellType[mesh.topology.cell_name()]
+        points, _ = basix.make_quadrature(cell, degree)
+        self._mesh = mesh
+        self._band = band
+        self._cells = np.arange(
+            mesh.topology.index_map(mesh.topology.dim).size_local, dtype=np.int32
+        )
+        self._expr = dolfinx.fem.Expression(expr, points)
+        self._xi = dolfinx.fem.Expression(xi, points)
+
+    def local_values(self) -> np.ndarray:
+        """The values at this rank's band points now (owned cells only)."""
+        values = self._expr.eval(self._mesh, self._cells).real.ravel()
+        xi = self._xi.eval(self._mesh, self._cells).real.ravel()
+        return values[interface_band(xi, *self._band)]
+
+    def _reduce(self, kind: str) -> float:
+        from zndeposit.fem import MPI
+
+        vals = self.local_values()
+        empty = np.inf if kind == "min" else -np.inf
+        local = float(getattr(vals, kind)()) if vals.size else empty
+        op = MPI.MIN if kind == "min" else MPI.MAX
+        result = self._mesh.comm.allreduce(local, op=op)
+        return float(result) if np.isfinite(result) else float("nan")
+
+    def min(self) -> float:
+        """Minimum over the band points of all ranks, NaN if the band is empty (collective)."""
+        return self._reduce("min")
+
+    def max(self) -> float:
+        """Maximum over the band points of all ranks, NaN if the band is empty (collective)."""
+        return self._reduce("max")
+
+
 class BandPeakRatio:
     """Max of a rate over the band / its |grad xi|-weighted band mean (a focusing factor).
 
-    The rate is interpolated into discontinuous P1 (DG1), so a node on a
-    region boundary keeps each cell's own value (e.g. each region's
-    porosity); the maximum is taken over the DG1 nodes whose xi lies in the
-    band, the mean is the :class:`BandMean` of the same expression.
+    The maximum is taken over the band's quadrature points (:class:`BandSample`,
+    each in one cell and region), the mean is the :class:`BandMean` of the same
+    expression over the same points, so the ratio is >= 1.
 
     Args:
         rate: scalar UFL expression of the local rate (e.g. A/m^2, > 0 for plating).
@@ -100,29 +165,12 @@ class BandPeakRatio:
     """
 
     def __init__(self, rate: Any, xi: Function, band: tuple[float, float]) -> None:
-        from zndeposit.fem import dolfinx
-
-        mesh = xi.function_space.mesh
-        V = dolfinx.fem.functionspace(mesh, ("DG", 1))
-        self._xi = xi
-        self._band = band
-        self._values = dolfinx.fem.Function(V)
-        self._xi_dg = dolfinx.fem.Function(V)
-        self._expr = dolfinx.fem.Expression(rate, V.element.interpolation_points)
+        self._sample = BandSample(rate, xi, band)
         self._mean = BandMean(rate, xi, band)
 
     def peak(self) -> float:
-        """Max of the rate over the DG1 nodes in the band, -inf if none (collective)."""
-        from zndeposit.fem import MPI
-
-        self._values.interpolate(self._expr)
-        self._xi_dg.interpolate(self._xi)
-        imap = self._values.function_space.dofmap.index_map
-        n = imap.size_local * self._values.function_space.dofmap.index_map_bs
-        inside = interface_band(self._xi_dg.x.array[:n].real, *self._band)
-        vals = self._values.x.array[:n].real[inside]
-        local = float(vals.max()) if vals.size else -np.inf
-        return float(self._values.function_space.mesh.comm.allreduce(local, op=MPI.MAX))
+        """Max of the rate over the band points, NaN if none (collective)."""
+        return self._sample.max()
 
     def __call__(self) -> float:
         """The ratio peak / mean now; NaN if the band is empty or the mean is not positive."""

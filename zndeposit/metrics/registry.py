@@ -190,7 +190,7 @@ METRICS: tuple[Metric, ...] = (
        f"the pore-liquid Zn2+ concentration c over the nodes with {_LO} < xi < {_HI} (both "
        "sides of the interface, the metal-side tail included)."),
     _m("c_interface_min", "mol/m^3", "mol/L", "Min. interfacial Zn2+", "Minimum of the "
-       f"pore-liquid Zn2+ concentration c over the nodes on the electrolyte side, "
+       "pore-liquid Zn2+ concentration c over the quadrature points on the electrolyte side, "
        f"{_ELO} < xi < {_EHI}."),
     _m("c_interface_mean", "mol/m^3", "mol/L", "Mean interfacial Zn2+", "Mean of the "
        f"pore-liquid Zn2+ concentration c over {_ELO} < xi < {_EHI} weighted by |grad xi|: "
@@ -200,8 +200,9 @@ METRICS: tuple[Metric, ...] = (
        "|grad xi|-weighted mean; compares regions of different porosity unlike with like.",
        fmt=".3f"),
     _m("current_focusing", "-", "-", "Current focusing", "Max of the plating current per "
-       f"interface area (porosity x BV rate) over {_LO} < xi < {_HI} / its mean over that band "
-       "weighted by |grad xi|; 1 for uniform plating in any region.", fmt=".3f"),
+       f"interface area (porosity x BV rate) over the quadrature points of {_LO} < xi < {_HI} "
+       "/ its mean over that band weighted by |grad xi|; 1 for uniform plating in any region.",
+       fmt=".3f"),
     _m("t_plus_{region}", "-", "-", "Zn2+ transference number, {region}", "Effective Zn2+ "
        "transference number in {region}: the Zn2+ share of the conductivity weighted by "
        "(1 - h(xi)) |grad phi|^2.",

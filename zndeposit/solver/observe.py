@@ -8,7 +8,7 @@ import ufl
 
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
-from zndeposit.metrics.band import BandMean, BandNodes, BandPeakRatio
+from zndeposit.metrics.band import BandMean, BandPeakRatio, BandSample
 from zndeposit.metrics.morphology import band_minimum, focusing_factor, morphology
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
@@ -110,8 +110,8 @@ class Observer:
         """Compile the interface-band metrics once (see docs/metrics.md).
 
         ``c_interface_*``: the pore-liquid Zn2+ concentration c (the expression of
-        the output field c, evaluated cell by cell, so a node on a region boundary
-        keeps each region's Donnan value) on the electrolyte half of the
+        the output field c, sampled at quadrature points inside the cells, so each
+        value has its own region's Donnan factor) on the electrolyte half of the
         interface, ELECTROLYTE_BAND = 0.02 < xi < 0.5. xi < 0.5 leaves out the
         metal-side tail, where c is only the continuation of the electrolyte
         equation inside the metal; h(0.02) = 8e-5, so the band holds all but
@@ -119,11 +119,11 @@ class Observer:
         h'(xi)) and still spans 3.9 l, several elements, on any mesh.
         ``current_focusing``: plating current per interface area, porosity times
         the local Butler-Volmer plating rate -i_BV (A/m^2; a flat front in any
-        region carries the applied current), its max over INTERFACE_BAND
-        divided by its |grad xi|-weighted mean over the same band.
+        region carries the applied current), its max over the quadrature points
+        of INTERFACE_BAND divided by its |grad xi|-weighted mean over the band.
         """
         xi, co, cation = self.fields["xi"], self.sim.coefficients, self.sim.forms.cation
-        self._c_interface = BandNodes(cation, xi, ELECTROLYTE_BAND)
+        self._c_interface = BandSample(cation, xi, ELECTROLYTE_BAND)
         self._c_interface_mean = BandMean(cation, xi, ELECTROLYTE_BAND)
         plating = co.porosity * -self.sim.forms.interfacial_current
         self._current_focusing = BandPeakRatio(plating, xi, INTERFACE_BAND)
