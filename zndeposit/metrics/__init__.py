@@ -1,7 +1,9 @@
 """Quantities computed from the solution at output times (morphology of the deposit).
 
 DOLFINx is imported only by the functions that take a ``Function``, so the
-pure-numpy parts work anywhere.
+pure-numpy parts work anywhere. The definitions of the metrics a run writes
+(names, units, labels) are in :mod:`zndeposit.metrics.registry`; the
+interface-band means and samples in :mod:`zndeposit.metrics.band`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from zndeposit.metrics.morphology import (
     morphology_from_segments,
     roughness_rms,
     segments_length,
+    tip_rise_and_front_advance,
 )
 
 __all__ = [
@@ -34,4 +37,5 @@ __all__ = [
     "morphology_from_segments",
     "roughness_rms",
     "segments_length",
+    "tip_rise_and_front_advance",
 ]
