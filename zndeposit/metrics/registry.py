@@ -157,8 +157,8 @@ METRICS: tuple[Metric, ...] = (
     _m("charge", "C/m^2", "mAh/cm^2", "Passed charge", "Charge passed per projected area since "
        "t = 0: the time integral of i."),
     _m("zn_deposited", "C/m^2", "mAh/cm^2", "Deposited Zn", "Zn deposited since t = 0 as a "
-       "charge per projected area: n F rho_m times the integral of porosity (q(xi) - q(xi_0)), "
-       "per width."),
+       "charge per projected area: n F rho_m times the growth of the integral of porosity x "
+       "the deposit measure of xi, per width."),
     _m("faraday_error", "-", "-", "Faraday error", "Faraday's law: |deposited - passed| / passed "
        "charge since t = 0 (Newton tolerance ~1e-8; 0 when potentiostatic, where the passed "
        "charge is the deposit).",
