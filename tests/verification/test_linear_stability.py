@@ -15,7 +15,7 @@ from the mean contour height, and the check compares the mean rate
 
 Measured (docs/verification.md, "Linear stability"): transport-controlled
 case, 90 % of the limiting current, w = 0.5 um, 8 elements per width:
-lambda = 8 um -4.3 % (20 s), -4.6 % (10 s, the fast test), 4 um -10.4 %
+lambda = 8 um -4.3 % (20 s), -4.6 % (10 s, the fast test), 6 um -2.1 %, 4 um -10.4 %
 (w = 0.25 um: +6.3 %); the error grows with k l (diffuse interface), so the
 checked wavenumbers keep k l <= 0.12. Reaction side (linear kinetics, strong
 capillarity): the lambda = 4 um mode decays, as predicted, but at 45 % of the
