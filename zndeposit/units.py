@@ -7,6 +7,7 @@ float (m, s, mol, A, V, K, J, S).
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import pint
@@ -14,6 +15,36 @@ import pint
 from zndeposit.errors import UnitError
 
 ureg = pint.UnitRegistry()
+
+#: longest quantity string accepted ("0.703e-9 m^2/s" has 14 characters)
+MAX_QUANTITY_CHARS = 80
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?"
+_EXPONENT = r"(?:\^|\*\*)\(?[+-]?\d{1,2}(?:\.\d{1,3})?\)?"
+_NAME = r"\(*\s*[^\W\d]+(?:_\w+)?\s*\)*"
+_FACTOR = rf"{_NAME}(?:{_EXPONENT})?\)*"
+_UNIT = rf"(?:1\s*/\s*)?{_FACTOR}(?:\s*[*/·]?\s*{_FACTOR})*"
+#: what pint is shown: a plain number, then unit names joined by * / with small exponents
+#: (pint evaluates arithmetic: "9**9**9 um" would never finish, a 100 kB string takes GBs)
+QUANTITY_GRAMMAR = re.compile(rf"\s*{_NUMBER}\s*(?:{_UNIT})?\s*")
+UNIT_GRAMMAR = re.compile(rf"\s*{_UNIT}\s*")
+
+
+def check_text(text: str, grammar: re.Pattern[str] = QUANTITY_GRAMMAR) -> None:
+    """Refuse a quantity (or unit) string pint should not evaluate: too long or not plain.
+
+    Raises:
+        UnitError: longer than :data:`MAX_QUANTITY_CHARS` or not "number unit" form.
+    """
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise UnitError(
+            f"a quantity string of {len(text)} characters: at most {MAX_QUANTITY_CHARS} are "
+            f'read (a number and a unit, e.g. "10 mA/cm^2"; starts {text[:30]!r})'
+        )
+    if not grammar.fullmatch(text):
+        raise UnitError(
+            f'cannot read {text!r} as a number with a unit (e.g. "10 mA/cm^2", '
+            '"1e-6 m^3/(J*s)"; no arithmetic)'
+        )
 
 
 @lru_cache(maxsize=1024)
@@ -44,6 +75,7 @@ def parse_quantity(value: object, unit: str, lab_unit: str | None = None) -> flo
         if target.dimensionless:
             return float(value)
         raise UnitError(f'a bare number needs a unit: expected a string like "{value} {shown}"')
+    check_text(value)
     try:
         q = _parse(value.strip())
     except Exception as exc:  # pint raises several unrelated types

@@ -74,26 +74,103 @@ def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``data[a][b][i]...`` from a dotted path like ``coatings.0.thickness``."""
+    """Set ``data[a][b][i]...`` from a dotted path like ``coatings.0.thickness``.
+
+    Raises:
+        CaseError: the path runs through a value that is not a table, or past a list's end.
+    """
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
     node: Any = data
-    for part in parts[:-1]:
-        if isinstance(part, int):
+    for i, part in enumerate(parts):
+        where = ".".join(map(str, parts[:i]))
+        if any(not str(p) for p in parts):
+            problem = "empty key part"
+        elif isinstance(part, int):
+            ok = isinstance(node, list) and part < len(node)
+            problem = None if ok else f"no item {part} here ({_items(node)})"
+        else:
+            problem = None if isinstance(node, dict) else f"{where} is not a table"
+        if problem:
+            raise CaseError([CaseIssue("--set", dotted, f"cannot set this key: {problem}", value)])
+        if i == len(parts) - 1:
+            node[part] = value
+        elif isinstance(part, int):
             node = node[part]
         else:
             node = node.setdefault(part, {})
-    node[parts[-1]] = value
+
+
+def _items(node: Any) -> str:
+    return f"{len(node)} item(s)" if isinstance(node, list) else "not a list"
+
+
+#: largest case or sweep file read, bytes (the largest example is ~3 kB)
+MAX_FILE_BYTES = 1_000_000
+#: deepest nesting of tables and arrays accepted (cases use 3)
+MAX_DEPTH = 16
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
+    """Nesting depth of dicts/lists in ``value`` (stops counting at ``limit``)."""
+    if limit <= 0 or not isinstance(value, (dict, list)):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(v, limit - 1) for v in items), default=0)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """UTF-8 text of a TOML file, or a :class:`CaseError` saying what the bytes are."""
+    file = str(path)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
+        hint = "UTF-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:64] else ""
+        what = f"a {hint} text file" if hint else "a binary file"
+        raise CaseError(
+            [CaseIssue(file, "", f"is {what}, not a UTF-8 TOML file; save it as UTF-8")]
+        )
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CaseError(
+            [
+                CaseIssue(
+                    file,
+                    "",
+                    f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line} "
+                    f"(offset {exc.start}); save the file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file; syntax errors become a :class:`CaseError` naming the file."""
+    """Read a TOML file; every way of failing is a :class:`CaseError` naming the file."""
+    file = str(path)
     try:
+        if path.is_dir():
+            raise CaseError([CaseIssue(file, "", "is a directory, not a TOML file")])
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise CaseError([CaseIssue(str(path), "", "file not found")]) from None
+        raise CaseError([CaseIssue(file, "", "file not found")]) from None
+    except OSError as exc:
+        raise CaseError([CaseIssue(file, "", f"cannot be read: {exc.strerror or exc}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CaseError(
+            [CaseIssue(file, "", f"is larger than {MAX_FILE_BYTES // 1000} kB: not a case file")]
+        )
+    text = _decode(path, raw)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CaseError([CaseIssue(str(path), "", f"not valid TOML: {exc}")]) from None
+        raise CaseError([CaseIssue(file, "", f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise CaseError(
+            [CaseIssue(file, "", f"tables or arrays nested deeper than {MAX_DEPTH} levels")]
+        )
+    return data
 
 
 def _merge_preset(

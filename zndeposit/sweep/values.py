@@ -15,7 +15,7 @@ import numpy as np
 
 from zndeposit.errors import UnitError
 from zndeposit.sweep.schema import NumberOrQuantity, ParamSpec, RangeSpec
-from zndeposit.units import parse_quantity, ureg
+from zndeposit.units import UNIT_GRAMMAR, check_text, parse_quantity, ureg
 
 _NUMBER_UNIT = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 
@@ -32,6 +32,7 @@ def _split(value: NumberOrQuantity) -> tuple[float, str]:
     unit = m[2]
     if unit:
         try:
+            check_text(unit, UNIT_GRAMMAR)
             ureg.Unit(unit)
         except Exception:
             raise ValueError(f"{value!r}: unknown unit {unit!r}") from None
