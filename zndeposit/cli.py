@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zndeposit import __version__
-from zndeposit.errors import CaseError, ZnDepositError
+from zndeposit.errors import CaseError, RunInterrupted, ZnDepositError
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
@@ -33,13 +33,20 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def _load(args: argparse.Namespace) -> Any:
+    """The case of a one-case command, with its --set overrides and --no-limits."""
+    from zndeposit.case.load import load_case
+
+    return load_case(args.case, parse_overrides(args.set), limits=not args.no_limits)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from zndeposit.case.load import load_case
 
     status = 0
     for path in args.cases:
         try:
-            loaded = load_case(path, parse_overrides(args.set))
+            loaded = load_case(path, parse_overrides(args.set), limits=not args.no_limits)
         except CaseError as exc:
             status = 1
             print(f"INVALID {path}", file=sys.stderr)
@@ -49,16 +56,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(
             f"ok      {path}" + (f" ({len(loaded.warnings)} warning(s))" if loaded.warnings else "")
         )
+        if loaded.cost is not None:
+            print(f"  cost: {loaded.cost.text()}")
         for w in loaded.warnings:
             print(f"  {w}")
     return status
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from zndeposit.case.load import load_case
     from zndeposit.case.show import show_text
 
-    print(show_text(load_case(args.case, parse_overrides(args.set))), end="")
+    print(show_text(_load(args)), end="")
     return 0
 
 
@@ -73,14 +81,13 @@ def _mesh_summary(info: Any) -> str:
 
 
 def _cmd_mesh(args: argparse.Namespace) -> int:
-    from zndeposit.case.load import load_case
     from zndeposit.fem import MPI, dolfinx
     from zndeposit.geometry.mesh import build_mesh_on_rank0, load_mesh
     from zndeposit.log import setup_logging
 
     comm = MPI.COMM_WORLD
     log = setup_logging(comm.rank, comm.size)
-    loaded = load_case(args.case, parse_overrides(args.set))
+    loaded = _load(args)
     out = Path(args.output)
     info = build_mesh_on_rank0(loaded, comm, Path(args.cache), args.verbose)
     if comm.rank == 0:
@@ -107,18 +114,25 @@ def _cmd_mesh(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from zndeposit.case.load import load_case
     from zndeposit.fem import MPI
     from zndeposit.log import setup_logging
     from zndeposit.solver.driver import run_case
+    from zndeposit.units import parse_quantity
 
     comm = MPI.COMM_WORLD
-    setup_logging(comm.rank, comm.size, verbose=args.verbose)
-    loaded = load_case(args.case, parse_overrides(args.set))
+    log = setup_logging(comm.rank, comm.size, verbose=args.verbose)
+    max_wall = parse_quantity(args.max_wall, "s") if args.max_wall else None
+    if args.max_rejections < 1:
+        raise SystemExit("--max-rejections expects a positive number")
+    loaded = _load(args)
+    if loaded.cost is not None:
+        log.info(f"{args.case}: {loaded.cost.text()}")
+    for w in loaded.warnings:  # the warnings validate gives, before hours of solving
+        log.warning(str(w))
     out = Path(args.output) if args.output else Path("runs") / Path(args.case).stem
     metrics = run_case(
         loaded, out, cache_dir=Path(args.cache), overwrite=args.overwrite,
-        progress=not args.no_progress,
+        progress=not args.no_progress, max_wall=max_wall, max_rejections=args.max_rejections,
     )  # fmt: skip
     if comm.rank == 0:
         from zndeposit.io.summary import run_summary
@@ -195,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"zndeposit {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
+    def no_limits(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--no-limits",
+            action="store_true",
+            help="accept values beyond their physical bounds and a case estimated not to fit "
+            "this machine (reported as warnings; see docs/safety.md)",
+        )
+
     def with_set(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--set",
@@ -206,11 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check case files; report every problem")
     v.add_argument("cases", nargs="+", help="case TOML files")
     with_set(v)
+    no_limits(v)
     v.set_defaults(func=_cmd_validate)
 
     s = sub.add_parser("show", help="print the resolved case and derived quantities")
     s.add_argument("case")
     with_set(s)
+    no_limits(s)
     s.set_defaults(func=_cmd_show)
 
     m = sub.add_parser("mesh", help="build (or reuse) the gmsh mesh of a case, with a preview")
@@ -220,16 +244,34 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--no-preview", action="store_true", help="skip the PNG preview")
     m.add_argument("-v", "--verbose", action="store_true", help="show gmsh output")
     with_set(m)
+    no_limits(m)
     m.set_defaults(func=_cmd_mesh)
 
     r = sub.add_parser("run", help="evolve the deposit of a case into a run directory")
     r.add_argument("case")
     r.add_argument("-o", "--output", help="run directory (default: runs/<case name>)")
     r.add_argument("--cache", default="meshes/cache", help="mesh cache (default: meshes/cache)")
-    r.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    r.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the zndeposit run in the output folder (deletes only the files it wrote)",
+    )
+    r.add_argument(
+        "--max-wall",
+        metavar="TIME",
+        help="wall-clock budget, e.g. '2 h': stop (status failed, outputs kept) when used up",
+    )
+    r.add_argument(
+        "--max-rejections",
+        type=int,
+        default=25,
+        metavar="N",
+        help="give up after N rejected time steps in a row (default 25)",
+    )
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("-v", "--verbose", action="store_true", help="log every step")
     with_set(r)
+    no_limits(r)
     r.set_defaults(func=_cmd_run)
 
     from zndeposit.report.build import add_report_arguments
@@ -264,12 +306,25 @@ def main(argv: list[str] | None = None) -> int:
     except CaseError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except RunInterrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return exc.exit_code
     except ZnDepositError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("error: input nested too deeply", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: out of memory (see docs/safety.md for the limits)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -55,3 +55,19 @@ class MeshError(ZnDepositError):
 
 class SolverError(ZnDepositError):
     """The nonlinear solver failed beyond recovery."""
+
+
+class RunInterrupted(ZnDepositError):
+    """A run stopped on a signal (SIGINT, SIGTERM) after a completed step.
+
+    Attributes:
+        exit_code: 128 + the signal number (130 for SIGINT, 143 for SIGTERM).
+    """
+
+    def __init__(self, message: str, exit_code: int = 130):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class OutputDirError(ZnDepositError):
+    """An output folder cannot be used (a file, not writable, not a zndeposit run, live)."""

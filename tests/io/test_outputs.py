@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from zndeposit.errors import OutputDirError
 from zndeposit.io import (
     Column,
     Manifest,
@@ -187,7 +188,7 @@ def test_run_directory_layout(tmp_path):
     assert (run / "fields").is_dir()
     assert "hello from the run" in (run / "run.log").read_text()
     assert Manifest.read(run / "manifest.json")["status"] == "running"
-    with pytest.raises(FileExistsError):
+    with pytest.raises(OutputDirError, match="already holds a run"):
         RunDirectory(run)
     RunDirectory(run, overwrite=True, log=False)
     assert not (run / "manifest.json").exists() and (run / "fields").is_dir()

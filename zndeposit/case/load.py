@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from zndeposit.case.limits import Cost, bound_issues, cost_issues, estimate_cost
 from zndeposit.case.presets import DEFAULT_PRESETS, UnknownPresetError, get_preset, presets
 from zndeposit.case.schema import Case
 from zndeposit.errors import CaseError, CaseIssue
@@ -37,6 +38,7 @@ class LoadedCase:
         data: the merged raw data (presets applied, strings with units).
         provenance: key path -> (preset file, preset name) for preset values.
         warnings: non-fatal issues (e.g. current above the limiting current).
+        cost: estimated cells, unknowns, outputs and memory (None unless checked).
     """
 
     case: Case
@@ -44,6 +46,7 @@ class LoadedCase:
     data: dict[str, Any]
     provenance: dict[Loc, tuple[Path, str]] = field(default_factory=dict)
     warnings: list[CaseIssue] = field(default_factory=list)
+    cost: Cost | None = None
 
     def source_of(self, loc: Loc) -> str | None:
         """Source text of a preset value at ``loc``, or None if the case set it."""
@@ -321,14 +324,21 @@ def case_hash(data: dict[str, Any], sections: tuple[str, ...] | None = None) -> 
 
 
 def load_case(
-    path: str | Path, overrides: dict[str, Any] | None = None, *, check: bool = True
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    check: bool = True,
+    limits: bool = True,
 ) -> LoadedCase:
     """Load, merge presets, validate and sanity-check a case file.
 
     Args:
         path: the TOML case file.
         overrides: dotted key -> value applied over the file (e.g. from ``--set``).
-        check: also run the physical sanity checks (:mod:`zndeposit.case.checks`).
+        check: also run the physical bounds, sanity checks and the cost estimate
+            (:mod:`zndeposit.case.limits`, :mod:`zndeposit.case.checks`).
+        limits: values beyond their physical bound and a cost beyond the machine are
+            errors (False: warnings, ``--no-limits``).
 
     Raises:
         CaseError: with every problem found (errors); warnings are returned.
@@ -356,9 +366,24 @@ def load_case(
     if check:
         from zndeposit.case.checks import check_case
 
-        found = check_case(case, str(path))
-        errors = [i for i in found if i.severity == "error"]
-        if errors:
+        file = str(path)
+        found = _limited(bound_issues(case, file), limits)  # before anything sized by them
+        if not any(i.severity == "error" for i in found):
+            found += check_case(case, file)
+        if not any(i.severity == "error" for i in found):
+            loaded.cost = estimate_cost(case)
+            found += _limited(cost_issues(case, file, loaded.cost), limits)
+        if any(i.severity == "error" for i in found):
             raise CaseError(found)
         loaded.warnings = found
     return loaded
+
+
+def _limited(issues: list[CaseIssue], limits: bool) -> list[CaseIssue]:
+    """Limit issues as errors, or (``--no-limits``) as warnings saying they were overridden."""
+    if limits:
+        return issues
+    for i in issues:
+        i.severity = "warning"
+        i.message += " [overridden by --no-limits]"
+    return issues

@@ -278,6 +278,9 @@ def build_mesh_on_rank0(
             info = build_mesh(loaded, cache_dir=cache_dir, verbose=verbose)
         except MeshError as exc:
             error = exc
+        except OSError as exc:  # the cache is a file, below a file, read-only, full
+            why = exc.strerror or str(exc)
+            error = MeshError(f"cannot use the mesh cache {cache_dir} (--cache): {why}")
     error = comm.bcast(error, root=0)
     if error is not None:
         raise error

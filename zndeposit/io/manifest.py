@@ -27,12 +27,23 @@ import platform
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["Manifest", "Status", "Timer", "atomic_write_text", "library_versions"]
+__all__ = [
+    "Manifest",
+    "Status",
+    "Timer",
+    "atomic_write_text",
+    "library_versions",
+    "liveness",
+]
+
+#: a heartbeat older than this means the run's process is gone (on another host), s
+STALE_AFTER_S = 3600.0
 
 Status = Literal["running", "finished", "failed", "interrupted"]
 
@@ -169,6 +180,7 @@ class Manifest:
         self.size = 1 if comm is None else int(comm.size)
         self._t0 = time.perf_counter()
         self.data: dict[str, Any] = {}
+        self._lock = threading.RLock()
 
     def start(
         self,
@@ -217,14 +229,15 @@ class Manifest:
             **entries: e.g. ``mesh={"cells": 1200}``, ``timings_s=timer.totals()``,
                 ``solver={"newton_its": 40, "krylov_its": 900}``, ``progress={"t": 1.0}``.
         """
-        for key, value in entries.items():
-            old = self.data.get(key)
-            if isinstance(old, dict) and isinstance(value, Mapping):
-                old.update(value)
-            else:
-                self.data[key] = value
-        self.data["wall_time_s"] = time.perf_counter() - self._t0
-        self.write()
+        with self._lock:
+            for key, value in entries.items():
+                old = self.data.get(key)
+                if isinstance(old, dict) and isinstance(value, Mapping):
+                    old.update(value)
+                else:
+                    self.data[key] = value
+            self.data["wall_time_s"] = time.perf_counter() - self._t0
+            self.write()
 
     def finish(self, status: Status = "finished", error: str | None = None) -> None:
         """Record the end of the run.
@@ -242,13 +255,19 @@ class Manifest:
     def guard(self) -> Iterator[Manifest]:
         """Finish with the right status however the block ends, then re-raise.
 
-        ``KeyboardInterrupt`` (Ctrl-C) gives ``interrupted``; any other exception
+        ``KeyboardInterrupt`` and :class:`~zndeposit.errors.RunInterrupted` (SIGINT,
+        SIGTERM) give ``interrupted``; any other exception
         ``failed`` with ``"Type: message"``; a normal exit ``finished``.
         """
+        from zndeposit.errors import RunInterrupted
+
         try:
             yield self
         except KeyboardInterrupt:
             self.finish("interrupted", "KeyboardInterrupt")
+            raise
+        except RunInterrupted as exc:
+            self.finish("interrupted", str(exc))
             raise
         except BaseException as exc:
             self.finish("failed", f"{type(exc).__name__}: {exc}")
@@ -257,13 +276,59 @@ class Manifest:
             self.finish("finished")
 
     def write(self) -> None:
-        """Rewrite the file now (rank 0 only)."""
+        """Rewrite the file now with a fresh heartbeat (rank 0 only; thread-safe)."""
         if self.rank != 0:
             return
-        text = json.dumps(self.data, indent=2, sort_keys=False, default=str) + "\n"
-        atomic_write_text(self.path, text)
+        with self._lock:
+            self.data["heartbeat"] = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "updated": _now(),
+                "unix_time": time.time(),
+            }
+            text = json.dumps(self.data, indent=2, sort_keys=False, default=str) + "\n"
+            atomic_write_text(self.path, text)
+
+    def beat(self) -> None:
+        """Refresh the heartbeat (and the wall time) without changing anything else."""
+        if self.data:
+            self.update()
 
     @staticmethod
     def read(path: str | os.PathLike[str]) -> dict[str, Any]:
         """Load a manifest file."""
         return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def liveness(data: Mapping[str, Any], now: float | None = None) -> tuple[str, str]:
+    """Whether the run of a manifest still runs: ``("live" | "dead" | "ended", why)``.
+
+    A manifest saying ``running`` is *live* if its heartbeat's process exists
+    on this host (or, on another host, beat within :data:`STALE_AFTER_S`), and
+    *dead* otherwise (killed with SIGKILL, out of memory, machine rebooted).
+    """
+    if data.get("status") != "running":
+        return "ended", str(data.get("status", "no status"))
+    beat = data.get("heartbeat") or {}
+    pid, host, unix = beat.get("pid"), beat.get("host"), beat.get("unix_time")
+    now = time.time() if now is None else now
+    if not isinstance(pid, int) or not isinstance(unix, (int, float)):
+        return "dead", "no heartbeat (written by an older zndeposit, or killed at once)"
+    age = f"last update {beat.get('updated')}, {now - unix:.0f} s ago"
+    if host == socket.gethostname():
+        if _pid_alive(pid):
+            return "live", f"process {pid} on {host} is running ({age})"
+        return "dead", f"process {pid} on {host} is gone ({age})"
+    if now - unix > STALE_AFTER_S:
+        return "dead", f"no heartbeat from {host} for over {STALE_AFTER_S / 60:.0f} min ({age})"
+    return "live", f"process {pid} on {host} beat recently ({age})"

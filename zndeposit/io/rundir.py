@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zndeposit.errors import OutputDirError
 from zndeposit.io.closing import Closing
 from zndeposit.io.manifest import Manifest, atomic_write_text
 from zndeposit.io.metrics_csv import Column, MetricsWriter
+from zndeposit.io.ownership import folder_error, prepare_run_folder, write_marker
 from zndeposit.log import LOGGER_NAME
 
 if TYPE_CHECKING:
@@ -41,21 +42,26 @@ MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.csv"
 LOG_FILE = "run.log"
 FIELDS_DIR = "fields"
-_OUTPUTS = (CASE_FILE, MANIFEST_FILE, METRICS_FILE, LOG_FILE, FIELDS_DIR)
 
 
 class RunDirectory(Closing):
     """Create (rank 0) and hand out the files of one run.
 
+    zndeposit writes only into a new or empty folder, or into a folder holding
+    one of its own runs; the marker file ``.zndeposit-run.json`` lists every
+    file it wrote there, and ``overwrite`` deletes exactly those (never a
+    file someone else put into the folder).
+
     Args:
         path: the run folder.
         comm: MPI communicator (``.rank``, ``.size``, ``.bcast``), or None for serial.
-        overwrite: remove the outputs of a previous run in ``path`` first; without
-            it an existing ``manifest.json`` or ``metrics.csv`` is an error.
+        overwrite: remove the files of a previous (ended) run in ``path`` first.
         log: attach a ``run.log`` file handler to the ``zndeposit`` logger (rank 0).
 
     Raises:
-        FileExistsError: ``path`` already holds a run and ``overwrite`` is False.
+        OutputDirError: ``path`` is a file, below a file, not writable, not empty and
+            not a zndeposit run, holds a run and ``overwrite`` is False, or holds a
+            run whose process is still alive.
     """
 
     def __init__(
@@ -73,32 +79,24 @@ class RunDirectory(Closing):
         error: str | None = None
         if self.rank == 0:
             try:
-                self._prepare(overwrite)
+                prepare_run_folder(self.path, overwrite)
+                self.fields_dir.mkdir(exist_ok=True)
+            except OutputDirError as exc:
+                error = str(exc)
             except OSError as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                error = folder_error(self.path, exc)
         if comm is not None:
             error = comm.bcast(error, root=0)
         if error is not None:
-            raise FileExistsError(error) if "FileExistsError" in error else OSError(error)
+            raise OutputDirError(error)
         self.manifest = Manifest(self.manifest_path, comm)
         if log:
             self.attach_log()
 
-    def _prepare(self, overwrite: bool) -> None:
-        existing = [n for n in (MANIFEST_FILE, METRICS_FILE) if (self.path / n).exists()]
-        if existing and not overwrite:
-            raise FileExistsError(
-                f"{self.path} already holds a run ({', '.join(existing)}); "
-                "choose another folder or overwrite"
-            )
-        if overwrite:
-            for name in _OUTPUTS:
-                target = self.path / name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                elif target.exists():
-                    target.unlink()
-        self.fields_dir.mkdir(parents=True, exist_ok=True)
+    def record_files(self) -> None:
+        """Rewrite the marker with every file now under the run's own entries (rank 0)."""
+        if self.rank == 0:
+            write_marker(self.path)
 
     # --- paths -----------------------------------------------------------------------------
     @property
@@ -176,5 +174,6 @@ class RunDirectory(Closing):
             self._handler = None
 
     def close(self) -> None:
-        """Detach the log file (the writers are closed by their owners)."""
+        """Record the files written and detach the log (the writers are closed by their owners)."""
+        self.record_files()
         self.detach_log()

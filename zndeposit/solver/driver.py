@@ -4,22 +4,28 @@ Writes ``case.resolved.toml``, ``manifest.json`` (status, versions, timings,
 solver statistics), ``metrics.csv`` (a row per output time, flushed), field
 files (VTX ``.bp``, readable after every output), one VTU snapshot per
 output in ``fields/snapshots/`` (for rendering; ``output.snapshots``) and
-``run.log``. A crash,
-a solver failure or Ctrl-C leaves everything written so far readable; a
-solver failure also writes the last good state as a final output.
+``run.log``. A crash, a solver failure or a signal leaves everything written
+so far readable; a solver failure, SIGINT/SIGTERM (after the current step),
+too many rejected steps in a row and the wall budget also write the last good
+state as a final output. The manifest carries a heartbeat (pid, host, time)
+refreshed every 30 s, so a run killed with SIGKILL is told from a live one.
 """
 
 from __future__ import annotations
 
+import shlex
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from zndeposit.case.load import LoadedCase, case_hash
 from zndeposit.case.resolve import resolved_toml
-from zndeposit.errors import SolverError
+from zndeposit.errors import MeshError, RunInterrupted, SolverError
 from zndeposit.fem import MPI
 from zndeposit.geometry.mesh import build_mesh_on_rank0, load_mesh
 from zndeposit.io.manifest import Timer
@@ -71,6 +77,93 @@ def _progress_info(sim: Simulation, record: StepRecord, last_output: dict[str, f
     )
 
 
+#: consecutive rejected steps after which a run gives up (dt halves each time: 2^-25)
+MAX_CONSECUTIVE_REJECTIONS = 25
+#: seconds between heartbeats in the manifest, and between rejection messages
+HEARTBEAT_S, REJECTION_NOTE_S = 30.0, 10.0
+
+
+class _Stops:
+    """Why a run should stop after its current step: a signal, the wall budget, rejections."""
+
+    def __init__(self, comm: MPI.Comm, max_wall: float | None, max_rejections: int):
+        self.comm, self.max_wall, self.max_rejections = comm, max_wall, max_rejections
+        self.signal: int | None = None
+        self.rejections = 0
+        self.reason: str | None = None
+        self._t0 = time.monotonic()
+        self._last_note = 0.0
+        self._old: dict[int, object] = {}
+
+    def __enter__(self) -> _Stops:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def rearm(self) -> None:
+        """Install the handlers again: gmsh resets SIGINT/SIGTERM to the default in C."""
+        for sig in self._old:
+            signal.signal(sig, self._on_signal)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)  # type: ignore[arg-type]
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.signal is not None:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.signal = signum
+        name = signal.Signals(signum).name
+        get_logger().warning(f"{name}: stopping after the current step (again to stop now)")
+
+    def rejected(self, sim: Simulation, dt: float, reason: str) -> None:
+        """Count a rejection; say so (rank 0) from the 3rd in a row, every few seconds."""
+        self.rejections += 1
+        now = time.monotonic()
+        if self.rejections >= 3 and now - self._last_note > REJECTION_NOTE_S:
+            self._last_note = now
+            get_logger().warning(
+                f"t = {sim.t:.4g} s: {self.rejections} steps rejected in a row, "
+                f"dt = {dt:.3g} s ({reason})"
+            )
+
+    def __call__(self, sim: Simulation) -> bool:
+        """``should_stop`` of :meth:`Simulation.run` (collective: every rank stops together)."""
+        code = signal.Signals(self.signal).value if self.signal else 0
+        if self.max_wall is not None and time.monotonic() - self._t0 > self.max_wall:
+            code = max(code, 1000)
+        if self.rejections >= self.max_rejections:
+            code = max(code, 1001)
+        code = self.comm.allreduce(code, op=MPI.MAX)
+        if code == 1001:
+            self.reason = (
+                f"gave up at t = {sim.t:.6g} s after {self.rejections} consecutive rejected "
+                f"steps (the run goes nowhere: see the warnings at the start; "
+                f"--max-rejections to allow more)"
+            )
+        elif code == 1000:
+            self.reason = f"wall-clock budget --max-wall {self.max_wall:g} s used up"
+        elif code:
+            self.signal = code
+        return code != 0
+
+
+def _heartbeat(manifest: Any, stop: threading.Event) -> threading.Thread:
+    """Refresh the manifest's heartbeat every :data:`HEARTBEAT_S` (rank 0) until ``stop``."""
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            try:
+                manifest.beat()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=beat, name="zndeposit-heartbeat", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_case(
     loaded: LoadedCase,
     out_dir: Path,
@@ -79,23 +172,38 @@ def run_case(
     overwrite: bool = False,
     progress: bool = True,
     comm: MPI.Comm | None = None,
+    max_wall: float | None = None,
+    max_rejections: int = MAX_CONSECUTIVE_REJECTIONS,
 ) -> Path:
     """Run a case into ``out_dir``; returns the metrics CSV path.
 
+    SIGINT and SIGTERM end the run after the current step with every output
+    flushed (status ``interrupted``); ``max_wall`` (s) and ``max_rejections``
+    (consecutive rejected steps) end it with status ``failed``.
+
     Raises:
-        SolverError: the time step fell below dt_min (after saving the last good state).
+        SolverError: dt fell below dt_min, too many rejections in a row, or the wall
+            budget ran out (after saving the last good state).
+        RunInterrupted: SIGINT/SIGTERM (after saving the last good state).
+        OutputDirError: ``out_dir`` cannot be used.
     """
     comm = comm or MPI.COMM_WORLD
     log = get_logger()
     timer = Timer()
+    _check_cache(Path(cache_dir))
     rd = RunDirectory(out_dir, comm, overwrite=overwrite)
     rd.write_case(resolved_toml(loaded.case))
     rd.manifest.start(
         case_path=str(loaded.path), case_hash=case_hash(loaded.data), command=sys.argv
     )
-    with rd.manifest.guard():
+    beating = threading.Event()
+    if comm.rank == 0:
+        _heartbeat(rd.manifest, beating)
+    stops = _Stops(comm, max_wall, max_rejections)
+    with stops, rd.manifest.guard():
         with timer("mesh"):
             info = build_mesh_on_rank0(loaded, comm, cache_dir)
+            stops.rearm()
             mesh_data = load_mesh(info.msh_path, comm)
         with timer("setup"):
             sim = Simulation(loaded, mesh_data)
@@ -124,22 +232,38 @@ def run_case(
                         obs.write_snapshot(snapshots, last_row)
                     written.append(s.t)
                     rd.manifest.update(progress={"t": s.t, "outputs": len(written)})
+                    rd.record_files()
 
             def on_step(s: Simulation, r: StepRecord) -> None:
+                stops.rejections = 0
                 if bar is not None:
                     bar.update(task, completed=s.t, t=s.t, info=_progress_info(s, r, last_row))
+
+            def on_reject(s: Simulation, dt: float, reason: str) -> None:
+                stops.rejected(s, dt, reason)
+                if bar is not None:
+                    note = f"rejected x{stops.rejections}: dt {dt:.2g} s ({reason[:40]})"
+                    bar.update(task, completed=s.t, t=s.t, info=note)
 
             task = bar.add_task("run", total=sim.end_time, t=0.0, info="") if bar else None
             if bar is not None:
                 bar.start()
             t0 = time.perf_counter()
             try:
-                sim.run(times, on_output=on_output, on_step=on_step)
+                sim.run(
+                    times, on_output=on_output, on_step=on_step,
+                    on_reject=on_reject, should_stop=stops,
+                )  # fmt: skip
+                if stops.signal or stops.reason:
+                    if not written or written[-1] < sim.t:
+                        on_output(sim)  # the state at the last accepted step
+                    _raise_stop(stops, sim, loaded, out_dir, len(written))
             except SolverError:
                 if not written or written[-1] < sim.t:
                     on_output(sim)  # the last good state
                 raise
             finally:
+                beating.set()
                 if bar is not None:
                     bar.stop()
                 rd.manifest.update(
@@ -153,5 +277,31 @@ def run_case(
                         "newton_per_step": sim.stats.newton / max(sim.stats.accepted, 1),
                     },
                 )  # fmt: skip
+    beating.set()
     rd.close()
     return rd.metrics_path
+
+
+def _check_cache(cache_dir: Path) -> None:
+    """Refuse a mesh cache that cannot be created, before the run folder is touched."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MeshError(
+            f"cannot use the mesh cache {cache_dir} (--cache): {exc.strerror or exc}"
+        ) from None
+
+
+def _raise_stop(stops: _Stops, sim: Simulation, loaded: LoadedCase, out: Path, n: int) -> None:
+    """Raise what ended the run early: RunInterrupted (signal) or SolverError (limits)."""
+    if stops.reason:
+        raise SolverError(stops.reason)
+    assert stops.signal is not None
+    name = signal.Signals(stops.signal).name
+    argv = sys.argv[1:] if sys.argv[1:2] == ["run"] else ["run", str(loaded.path), "-o", str(out)]
+    again = "zndeposit " + shlex.join([*argv, *([] if "--overwrite" in argv else ["--overwrite"])])
+    raise RunInterrupted(
+        f"stopped by {name} at t = {sim.t:.6g} s of {sim.end_time:.6g} s, {n} output(s) "
+        f"written to {out} (readable: zndeposit report {out}); to run it again: {again}",
+        exit_code=128 + stops.signal,
+    )

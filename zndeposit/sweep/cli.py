@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from zndeposit.errors import ZnDepositError
+
 USAGE = """\
 zndeposit sweep SWEEP.toml [-o DIR] [--dry-run | --slurm-array] [options]
        zndeposit sweep collect DIR [--no-figures]
@@ -114,6 +116,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
     spec = load_sweep(args.target, parse_overrides(getattr(args, "set", None)))
     directory = Path(args.output) if args.output else Path("sweeps") / spec.name
+    if not args.output and Path("sweeps").resolve() not in directory.resolve().parents:
+        raise ZnDepositError(f"the sweep name {spec.name!r} leaves sweeps/: give -o")
     try:
         options = _options(spec, args)
     except ValueError as exc:

@@ -33,7 +33,7 @@ from zndeposit.case.load import case_hash, load_case
 from zndeposit.case.quantity import spec_of
 from zndeposit.case.resolve import resolved_toml, to_lab_dict
 from zndeposit.errors import CaseError, CaseIssue
-from zndeposit.io.manifest import atomic_write_text
+from zndeposit.io.manifest import atomic_write_text, liveness
 from zndeposit.sweep.spec import SweepSpec
 from zndeposit.units import ureg
 
@@ -307,7 +307,8 @@ def run_state(
             if found != expected_hash:
                 return MemberState("stale", f"the run in {run_dir} is of another case ({found})")
         return MemberState("finished", None, wall, run_dir)
-    if check_lock and _locked(run_dir):
+    alive, why_dead = liveness(manifest) if manifest else ("ended", "")
+    if check_lock and (_locked(run_dir) or alive == "live"):
         return MemberState("running", None, wall, run_dir)
     own = member.get("status")
     if own in ("failed", "interrupted"):  # the runner's verdict (timeouts, signals, exit codes)
@@ -321,7 +322,7 @@ def run_state(
     if manifest:
         if manifest.get("status") in ("failed", "interrupted"):
             return MemberState(manifest["status"], manifest.get("error"), wall, run_dir)
-        return MemberState("interrupted", "killed while running (manifest says running)", wall)
+        return MemberState("interrupted", f"killed while running ({why_dead})", wall, run_dir)
     if own == "running":
         return MemberState("interrupted", "killed before the run started", wall, run_dir)
     return MemberState("pending", None, None, run_dir)

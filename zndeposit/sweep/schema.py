@@ -7,9 +7,13 @@ The reference of every key is ``docs/sweeps.md``.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: a sweep name: one plain path component (no "/", no "..", no leading dot)
+SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 
 Number = float | int
 NumberOrQuantity = float | int | str
@@ -151,3 +155,14 @@ class SweepFile(_Strict):
     member: MemberSettings = Field(default_factory=MemberSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str | None) -> str | None:
+        """The name becomes a folder under sweeps/: a plain file name, nothing that leaves it."""
+        if name is not None and not SAFE_NAME.fullmatch(name):
+            raise ValueError(
+                "a sweep name is a plain folder name (letters, digits, '.', '_', '-'; at most "
+                f"100; not starting with '.'), not a path: got {name[:100]!r}"
+            )
+        return name

@@ -73,8 +73,16 @@ class RunData:
 
     @property
     def status(self) -> str:
-        """``finished``, ``failed``, ``interrupted``, ``running`` or ``unknown``."""
-        return str(self.manifest.get("status", "unknown"))
+        """``finished``, ``failed``, ``interrupted``, ``running`` or ``unknown``.
+
+        A manifest saying ``running`` whose process is gone (heartbeat) reads
+        ``interrupted (killed while running: ...)``.
+        """
+        from zndeposit.io.manifest import liveness
+
+        status = str(self.manifest.get("status", "unknown"))
+        state, why = liveness(self.manifest)
+        return f"interrupted (killed while running: {why})" if state == "dead" else status
 
     @property
     def title(self) -> str:
