@@ -220,8 +220,14 @@ class Simulation:
         output_times: list[float] | None = None,
         on_output: Callable[[Simulation], None] | None = None,
         on_step: Callable[[Simulation, StepRecord], None] | None = None,
+        on_reject: Callable[[Simulation, float, str], None] | None = None,
+        should_stop: Callable[[Simulation], bool] | None = None,
     ) -> RunStatistics:
-        """March to the end time; call ``on_output`` at t = 0 and every output time."""
+        """March to the end time; call ``on_output`` at t = 0 and every output time.
+
+        ``on_reject(sim, dt, reason)`` follows every rejected step; ``should_stop(sim)``
+        (collective) is asked before every step and ends the loop at the last accepted one.
+        """
         num = self.case.numerics
         outs = sorted(set(output_times or [])) if output_times else []
         max_change = None if num.max_xi_change == "none" else num.max_xi_change
@@ -234,6 +240,8 @@ class Simulation:
             on_output(self)
         next_out = [t for t in outs if t > 0]
         while self.t < self.end_time * (1 - 1e-12):
+            if should_stop is not None and should_stop(self):
+                break
             dt = ctl.propose(self.t)
             ok, result = self.step(dt)
             change = self.last_change
@@ -245,6 +253,8 @@ class Simulation:
             if not ok:
                 self.stats.rejected += 1
                 self.log.debug(f"step rejected at t={self.t:.4g} s, dt={dt:.3g} ({result.reason})")
+                if on_reject is not None:
+                    on_reject(self, dt, str(result.reason))
                 if not ctl.rejected(dt, change):
                     raise SolverError(
                         f"time step fell below dt_min = {num.dt_min:g} s at t = {self.t:.6g} s "
