@@ -124,9 +124,11 @@ def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
 def _decode(path: Path, raw: bytes) -> str:
     """UTF-8 text of a TOML file, or a :class:`CaseError` saying what the bytes are."""
     file = str(path)
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        hint = "UTF-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:64] else ""
-        what = f"a {hint} text file" if hint else "a binary file"
+    head = raw[:64]
+    bom = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    utf16 = bom or (len(head) >= 4 and (not any(head[0::2]) or not any(head[1::2])))
+    if utf16 or b"\x00" in raw[:4096]:
+        what = "a UTF-16 text file" if utf16 else "a binary file"
         raise CaseError(
             [CaseIssue(file, "", f"is {what}, not a UTF-8 TOML file; save it as UTF-8")]
         )
