@@ -163,9 +163,11 @@ METRICS: tuple[Metric, ...] = (
        "charge since t = 0 (Newton tolerance ~1e-8; 0 when potentiostatic, where the passed "
        "charge is the deposit).",
        fmt=".2e"),
-    _m("charge_balance_error", "-", "-", "Current-balance error", "|i_top - i| / |i|: ionic "
-       "current through the top boundary against the electrode current (lags while the "
-       "diffusion layer builds up).", fmt=".2e"),
+    _m("charge_balance_error", "-", "-", "Current-balance error", "|i_top - i| / |i|: the "
+       "ionic current fed in through the top boundary (consistent flux: the charge equation's "
+       "residual tested with the top nodes' indicator) against the deposition current from "
+       "the change of the deposit, over the last step. Independent of the galvanostatic "
+       "constraint; checks charge conservation and Newton convergence.", fmt=".2e"),
     _m("thickness_mean", "m", "um", "Mean thickness", "Mean thickness of dense Zn deposited: "
        "the deposited moles / (rho_m * width)."),
     _m("height_max", "m", "um", "Highest point", "Height y of the highest point of the "

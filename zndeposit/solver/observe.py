@@ -66,11 +66,6 @@ class Observer:
             dolfinx.fem.form(itf.dh(xi) * eta * ufl.dx),
             dolfinx.fem.form(itf.dh(xi) * ufl.dx),
         )
-        ds = ufl.Measure("ds", domain=mesh, subdomain_data=sim.facet_tags)
-        normal = ufl.FacetNormal(mesh)
-        self._top_current = dolfinx.fem.form(
-            -ufl.dot(f.current, normal) * ds(tags.FACET_TAGS[tags.TOP])
-        )
 
     @property
     def regions(self) -> list[str]:
@@ -140,7 +135,7 @@ class Observer:
         last = sim.stats.history[-1] if sim.stats.history else None
         n_f = p.n * p.faraday / sim.width  # mol/m -> C/m^2
         m = morphology(xi, 0.0, sim.width, initial_height=self.initial_height)
-        top = self._sum(self._top_current) / sim.width
+        top = last.supply if last else 0.0
         current = last.current if last else 0.0
         row = {
             "t": sim.t,

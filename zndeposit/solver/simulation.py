@@ -22,18 +22,28 @@ from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
 from zndeposit.geometry.mesh import MeshData
 from zndeposit.log import get_logger
-from zndeposit.physics.model import Measures, ModelState, build_forms, constraint_offset
+from zndeposit.physics.model import (
+    Measures,
+    ModelState,
+    build_forms,
+    constraint_offset,
+    supply_current_form,
+)
 from zndeposit.physics.parameters import model_parameters
 from zndeposit.solver.coefficients import region_coefficients
 from zndeposit.solver.curvature import CurvatureProjector
+from zndeposit.solver.diagnose import stop_reason
 from zndeposit.solver.initial import set_initial_state
 from zndeposit.solver.periodic import PeriodicMap
-from zndeposit.solver.stepping import StepController
+from zndeposit.solver.stepping import REJECT_RATIO, StepController
 from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation
 
 #: guards: a converged step is still rejected outside these bounds of xi (c = c_bulk exp(u)
 #: is positive by construction and needs no guard)
 XI_MIN, XI_MAX = -0.2, 1.2
+#: Newton update bounds: u = ln(c/c_bulk) by at most U_STEP (a factor e^3 = 20 in c) and
+#: psi, psi_E = F phi/(R T) by at most PSI_STEP (5 RT/F = 128 mV at 25 degC) per iteration
+U_STEP, PSI_STEP = 3.0, 5.0
 #: q(xi) is a degree-6 polynomial of the P1 xi: integrated exactly
 DEPOSIT_QUADRATURE_DEGREE = 6
 
@@ -51,6 +61,7 @@ class StepRecord:
     deposited: float  # mol/m (per unit depth) of Zn above the initial state
     passed: float  # mol/m of electrons / n passed
     faraday_mismatch: float
+    supply: float = float("nan")  # ionic current fed in through the top, A/m^2 (consistent)
 
 
 @dataclass
@@ -134,8 +145,16 @@ class Simulation:
             linear_solver=num.linear_solver, line_search=num.line_search,
             rtol=num.newton_rtol, atol=num.newton_atol,
             max_iterations=num.newton_max_iterations,
+            step_limits=[(self.dofs[1], U_STEP), (self.dofs[2], PSI_STEP)],
+            global_step_limit=PSI_STEP,
         )  # fmt: skip
         self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx_deposit)
+        self._supply_form = dolfinx.fem.form(
+            supply_current_form(
+                p, state, self.coefficients, self._top_indicator(ft), measures.dx,
+                measures.dx_lumped,
+            )
+        )  # fmt: skip
         psi_e0 = set_initial_state(
             self.w, case, p, self.derived.conductivity, self.derived.limiting_current
         )
@@ -163,6 +182,21 @@ class Simulation:
             g.x.array[:] = value
             bcs.append(dolfinx.fem.dirichletbc(g, dofs, sub))
         return bcs
+
+    def _top_indicator(self, ft: dolfinx.mesh.MeshTags) -> dolfinx.fem.Function:
+        """P1 function: 1 at the nodes of the top boundary, 0 elsewhere."""
+        space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", 1))
+        chi = dolfinx.fem.Function(space, name="top_indicator")
+        dofs = dolfinx.fem.locate_dofs_topological(space, 1, ft.find(tags.FACET_TAGS[tags.TOP]))
+        chi.x.array[dofs] = 1.0
+        chi.x.scatter_forward()
+        self._chi = chi
+        return chi
+
+    def supply_current(self) -> float:
+        """Ionic current fed in through the top boundary, A/m^2 of electrode (collective)."""
+        local = dolfinx.fem.assemble_scalar(self._supply_form)
+        return float(self.comm.allreduce(local, op=MPI.SUM)) / self.width
 
     # --------------------------------------------------------------- measures
     def deposited(self) -> float:
@@ -193,7 +227,13 @@ class Simulation:
         except SolverError:
             self.system.restore_state(saved)
             raise
-        ok = result.converged and self._guards_pass()
+        ok = result.converged
+        if ok and (guard := self._guard_failure()) is not None:
+            ok, result = False, result._replace(reason=guard)
+        elif not ok:
+            result = result._replace(
+                reason=f"Newton: {result.reason} after {result.newton_iterations} iterations"
+            )
         self.last_change = self.xi_change() if ok else None
         if not ok:
             self.system.restore_state(saved)
@@ -205,12 +245,16 @@ class Simulation:
         local = float(np.max(np.abs(d))) if d.size else 0.0
         return float(self.comm.allreduce(local, op=MPI.MAX))
 
-    def _guards_pass(self) -> bool:
+    def _guard_failure(self) -> str | None:
+        """Which guard rejects a converged step (None: all pass; collective)."""
         arr = self.w.x.array
-        if not np.all(np.isfinite(arr)) or not np.all(np.isfinite(self.psi_e.x.array)):
-            return self._agree(False)
+        finite = np.all(np.isfinite(arr)) and np.all(np.isfinite(self.psi_e.x.array))
+        if not self._agree(bool(finite)):
+            return "guard: a non-finite value in the solution"
         xi = arr[self.dofs[0]]
-        return self._agree(bool(np.all((xi > XI_MIN) & (xi < XI_MAX))))
+        if not self._agree(bool(np.all((xi > XI_MIN) & (xi < XI_MAX)))):
+            return f"guard: xi outside ({XI_MIN:g}, {XI_MAX:g})"
+        return None
 
     def _agree(self, ok: bool) -> bool:
         return bool(self.comm.allreduce(int(ok), op=MPI.MIN))
@@ -247,7 +291,13 @@ class Simulation:
             change = self.last_change
             if ok and change is not None and ctl.too_large(change):
                 self.system.restore_state(self._saved)
-                ok, result = False, result._replace(reason=f"xi changed by {change:.3f}")
+                ok, result = (
+                    False,
+                    result._replace(
+                        reason=f"step size: xi changed by {change:.3f} > "
+                        f"{REJECT_RATIO:g} x numerics.max_xi_change"
+                    ),
+                )
             else:
                 change = None
             if not ok:
@@ -256,10 +306,7 @@ class Simulation:
                 if on_reject is not None:
                     on_reject(self, dt, str(result.reason))
                 if not ctl.rejected(dt, change):
-                    raise SolverError(
-                        f"time step fell below dt_min = {num.dt_min:g} s at t = {self.t:.6g} s "
-                        f"(last Newton: {result.reason}, {result.newton_iterations} iterations)"
-                    )
+                    raise SolverError(stop_reason(self, str(result.reason)))
                 continue
             self._accept(dt, result)
             ctl.accepted(result.newton_iterations, dt, self.last_change or 0.0)
@@ -273,6 +320,7 @@ class Simulation:
         return self.stats
 
     def _accept(self, dt: float, result: Any) -> None:
+        supply = self.supply_current()  # before the lagged fields move on
         self.t += dt
         before = self.stats.history[-1].deposited if self.stats.history else 0.0
         self.w_n.x.array[:] = self.w.x.array
@@ -292,7 +340,7 @@ class Simulation:
         self.stats.linear += result.linear_iterations
         self.stats.history.append(
             StepRecord(self.t, dt, result.newton_iterations, result.linear_iterations,
-                       self.potential, current, dep, self.passed, mismatch)
+                       self.potential, current, dep, self.passed, mismatch, supply)
         )  # fmt: skip
         if self.galvanostatic and mismatch > 1e-6 and self.passed > 0:
             self.log.warning(f"Faraday mismatch {mismatch:.2e} at t = {self.t:.4g} s")

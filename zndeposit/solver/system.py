@@ -114,6 +114,8 @@ class BorderedNonlinearSystem:
         form_compiler_options: dict | None = None,
         jit_options: dict | None = None,
         prefix: str | None = None,
+        step_limits: Sequence[tuple[np.ndarray, float]] = (),
+        global_step_limit: float | None = None,
         **option_overrides: Any,
     ) -> None:
         """Compile the forms, build the sparsity and configure SNES.
@@ -129,6 +131,11 @@ class BorderedNonlinearSystem:
             form_compiler_options: passed to ``dolfinx.fem.form``.
             jit_options: passed to ``dolfinx.fem.form``.
             prefix: PETSc options prefix (default: unique per instance).
+            step_limits: (local dof indices of ``w``, bound) pairs: every Newton update
+                is scaled down so that no listed dof changes by more than its bound
+                (e.g. a log-concentration by a few units: exp() of an unbounded
+                update overshoots by orders of magnitude).
+            global_step_limit: the same bound for the global unknowns.
             **option_overrides: :class:`NewtonOptions` fields, e.g. ``line_search="basic"``.
         """
         t0 = time.perf_counter()
@@ -172,6 +179,9 @@ class BorderedNonlinearSystem:
         self._K = self._create_bordered_matrix()
         self._x, self._r = self._K.createVecRight(), self._K.createVecLeft()
         self._bc_rows, self._bc_values = np.zeros(0, dtype=PETSc.IntType), np.zeros(0)
+        self._limits = self._reduced_limits(step_limits)
+        self._global_limit = global_step_limit
+        self.limited_updates = 0  #: Newton updates scaled down by the step limits
         self.prefix = prefix or f"zndeposit_bns_{id(self)}_"
         self.snes = self._create_snes()
         self.timings["setup"] += time.perf_counter() - t0
@@ -213,6 +223,8 @@ class BorderedNonlinearSystem:
         snes.setFunction(self._residual_cb, self._r)
         snes.setJacobian(self._jacobian_cb, self._K, self._K)
         snes.setFromOptions()
+        if self._limits or self._global_limit is not None:
+            snes.setLineSearchPreCheck(self._limit_step)
         pc = snes.getKSP().getPC()
         if self.globals and pc.getType() == "fieldsplit":
             pm, k = self.pmap, (len(self.globals) if self._owner else 0)
@@ -220,6 +232,34 @@ class BorderedNonlinearSystem:
             is_g = PETSc.IS().createStride(k, pm.N_reduced, 1, comm=self.comm)
             pc.setFieldSplitIS(("w", is_w), ("g", is_g))
         return snes
+
+    def _reduced_limits(
+        self, limits: Sequence[tuple[np.ndarray, float]]
+    ) -> list[tuple[np.ndarray, float]]:
+        """Step limits on owned reduced rows (a periodic slave maps to its master)."""
+        pm, out = self.pmap, []
+        for dofs, bound in limits:
+            full = np.asarray(dofs)
+            full = full[full < pm.n_full]
+            red = np.asarray(pm.reduced_index)[full] - pm.reduced_start
+            out.append((np.unique(red[(red >= 0) & (red < pm.n_reduced)]), float(bound)))
+        return out
+
+    def _limit_step(self, x: PETSc.Vec, y: PETSc.Vec) -> None:
+        """SNES line-search pre-check: scale the update ``y`` to the step limits."""
+        ya, n = y.array_r, self.pmap.n_reduced
+        ratios = [1.0]
+        for rows, bound in self._limits:
+            local = float(np.max(np.abs(ya[rows]), initial=0.0))
+            ratios.append(bound / max(self.comm.allreduce(local, op=MPI.MAX), 1e-300))
+        if self._global_limit is not None and self.globals:
+            local = float(np.max(np.abs(ya[n:]), initial=0.0)) if self._owner else 0.0
+            biggest = self.comm.allreduce(local, op=MPI.MAX)
+            ratios.append(self._global_limit / max(biggest, 1e-300))
+        factor = min(ratios)
+        if factor < 1.0:
+            y.scale(factor)
+            self.limited_updates += 1
 
     # -------------------------------------------------------------- assembly
     def _scalar(self, form: dolfinx.fem.Form | None) -> float:

@@ -1,0 +1,114 @@
+"""Why a run cannot go on, in the user's terms.
+
+When the step controller gives up (dt below dt_min), the PETSc reason alone
+("DIVERGED_MAX_IT") tells a battery researcher nothing. :func:`stop_reason`
+reads the last good state and names the physical cause it finds first:
+
+1. the metal reached the top boundary (the deposit outgrew the domain);
+2. the interface is depleted (electrolyte-side Zn2+ below ``DEPLETED`` of the
+   bulk) under galvanostatic control: the applied current exceeds what the
+   cell can carry (above its limiting current, past Sand's time);
+3. otherwise the numerical cause alone.
+
+The message always ends with the check that rejected the last step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from zndeposit.fem import MPI
+
+#: electrolyte-side interface Zn2+ (fraction of the bulk) below which the interface counts as
+#: depleted: a thousandth of the bulk, where the concentration overpotential exceeds
+#: RT/(zF) ln(1000) = 89 mV at 25 degC for Zn2+
+DEPLETED = 1e-3
+#: xi band of the electrolyte side of the interface (the reaction's support starts at 0.02)
+ELECTROLYTE_SIDE = (0.02, 0.5)
+#: metal "reaches" the top when xi > 1/2 within this many profile lengths l of it
+TOP_REACH = 4.0
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    """What the diagnosis reads from the last good state (SI units).
+
+    Attributes:
+        t: time, s.
+        c_interface_min: smallest electrolyte-side interface Zn2+ / c_bulk.
+        metal_top: highest point with xi > 1/2, m.
+        height: domain height, m.
+        potential: electrode potential E, V.
+    """
+
+    t: float
+    c_interface_min: float
+    metal_top: float
+    height: float
+    potential: float
+
+
+def summarise(sim: object) -> StateSummary:
+    """Collective: the quantities of :class:`StateSummary` from a Simulation's state."""
+    comm = sim.comm
+    arr = sim.w.x.array
+    xi, u = arr[sim.dofs[0]].ravel(), arr[sim.dofs[1]].ravel()
+    coords = sim.space.sub(0).collapse()[0].tabulate_dof_coordinates()
+    band = (xi > ELECTROLYTE_SIDE[0]) & (xi < ELECTROLYTE_SIDE[1])
+    c_min = float(np.exp(np.min(u[band]))) if band.any() else math.inf
+    top = float(np.max(coords[xi > 0.5, 1], initial=-math.inf))
+    return StateSummary(
+        t=sim.t,
+        c_interface_min=comm.allreduce(c_min, op=MPI.MIN),
+        metal_top=comm.allreduce(top, op=MPI.MAX),
+        height=sim.case.domain.height,
+        potential=sim.potential,
+    )
+
+
+def stop_reason(sim: object, check: str) -> str:
+    """The message of a run that cannot go on (collective).
+
+    Args:
+        sim: the :class:`~zndeposit.solver.simulation.Simulation` at its last good state.
+        check: what rejected the last attempted step (Newton reason, a guard, ...).
+    """
+    s = summarise(sim)
+    p, d, case = sim.params, sim.derived, sim.case
+    l_um = p.length * 1e6
+    if s.metal_top >= s.height - TOP_REACH * p.length:
+        cause = (
+            f"the metal reached the top boundary at t = {s.t:.4g} s (deposit up to "
+            f"{s.metal_top * 1e6:.3g} um of a {s.height * 1e6:.3g} um domain, within "
+            f"{TOP_REACH:g} l = {TOP_REACH * l_um:.2g} um): make the domain taller or plate less"
+        )
+    elif s.c_interface_min < DEPLETED:
+        c_mol_l = s.c_interface_min * p.c_bulk / 1000.0
+        cause = (
+            f"interface depleted: c < {c_mol_l:.2g} mol/L ({s.c_interface_min:.2g} of the bulk) "
+            f"on the electrolyte side at t = {s.t:.4g} s"
+        )
+        if sim.galvanostatic:
+            applied = case.control.current_density
+            if d.sand_time and math.isfinite(d.sand_time):
+                cause += f", {s.t / d.sand_time:.3g} x Sand's time ({d.sand_time:.4g} s)"
+            cause += (
+                f"; the applied current {applied / 10:.4g} mA/cm^2 exceeds what the cell can "
+                f"carry (flat-cell limiting current {d.limiting_current / 10:.4g} mA/cm^2; "
+                f"E reached {s.potential * 1e3:.0f} mV): lower the current, raise the "
+                "concentration or t_Zn2+, or shorten the gap"
+            )
+        else:
+            cause += (
+                f" at E = {s.potential * 1e3:.0f} mV: the solver could not follow the "
+                "depleted interface (try a smaller dt_max or a finer mesh)"
+            )
+    else:
+        cause = (
+            f"the solver could not continue at t = {s.t:.4g} s (interface Zn2+ "
+            f"{s.c_interface_min:.2g} of the bulk, E = {s.potential * 1e3:.0f} mV)"
+        )
+    return f"{cause} [rejected by: {check}; dt fell below dt_min = {case.numerics.dt_min:g} s]"
