@@ -78,7 +78,12 @@ def test_killed_sweep_resumes_and_skips_finished_members(sweep_files, tmp_path, 
         proc.wait(timeout=30)
         log.close()
     # the members' own processes got SIGINT when their worker died; let them write and exit
-    _wait(lambda: not any(_locked(d) for d in dirs), 60, "the killed members to exit")
+    # (a member's run ends its current step on SIGTERM; its heartbeat says running until then)
+    _wait(
+        lambda: not any(_locked(d) for d in dirs) and "running" not in states(),
+        60,
+        "the killed members to exit",
+    )
     before = states()
     finished = [d for d, s in zip(dirs, before, strict=True) if s == "finished"]
     assert finished and "interrupted" in before, before
