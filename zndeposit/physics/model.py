@@ -97,6 +97,7 @@ class ModelForms:
     constraint: ufl.Form | None  # = constraint_offset(dt, I, width) when satisfied
     current: ufl.core.expr.Expr  # i, A/m^2 (vector)
     interfacial_current: ufl.core.expr.Expr  # BV current density, A/m^2 (>0 anodic)
+    deposition_rate: ufl.core.expr.Expr  # porosity x Faradaic rate of xi, 1/s (>0 plating)
     cation: ufl.core.expr.Expr  # c+, mol/m^3
     anion: ufl.core.expr.Expr  # c-, mol/m^3
     deposit: ufl.core.expr.Expr  # Zn per volume / rho_m: porosity xi (chen2015: porosity q)
@@ -205,6 +206,7 @@ def build_forms(
         constraint=constraint,
         current=(p.faraday * p.c_bulk) * s_d * cur,
         interfacial_current=p.i0 * k * bracket,
+        deposition_rate=eps * dep / dt if sharp else -eps * p.kinetic * k * itf.dh(xi) * bracket,
         cation=p.c_bulk * cp,
         anion=p.c_bulk * anion_concentration(u, co, zp),
         salt=salt(u),

@@ -9,11 +9,16 @@ import ufl
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
 from zndeposit.metrics.band import BandMean, BandPeakRatio, BandSample
+from zndeposit.metrics.growth import ColumnGrowth
 from zndeposit.metrics.morphology import band_minimum, focusing_factor, morphology
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
 from zndeposit.physics.transport import ion_ratios
 from zndeposit.solver.simulation import Simulation
+
+#: width of a column of the growth focusing, in band elements (one cell's centroid
+#: decides its column, so a column must span a few cells)
+GROWTH_BIN_ELEMENTS = 2.0
 
 
 class Observer:
@@ -122,6 +127,12 @@ class Observer:
         self._c_interface_mean = BandMean(cation, xi, ELECTROLYTE_BAND)
         plating = co.porosity * -self.sim.forms.interfacial_current
         self._current_focusing = BandPeakRatio(plating, xi, INTERFACE_BAND)
+        sim, p = self.sim, self.sim.params
+        self._growth = ColumnGrowth(
+            sim.forms.deposition_rate, sim.mesh, sim.width,
+            bin_width=GROWTH_BIN_ELEMENTS * sim.derived.band_element_size,
+            scale=p.n * p.faraday * p.rho_m,
+        )  # fmt: skip
 
     def metrics(self) -> dict[str, float]:
         """The metrics row at the current time (SI values).
@@ -161,6 +172,7 @@ class Observer:
             "c_interface_mean": self._c_interface_mean(),
             "focusing_factor": focusing_factor(rate, xi) if current else float("nan"),
             "current_focusing": self._current_focusing() if current else float("nan"),
+            "growth_focusing": self._growth.focusing() if current else float("nan"),
             "newton_its": last.newton if last else 0,
             "linear_its": last.linear if last else 0,
             "steps_accepted": sim.stats.accepted,
