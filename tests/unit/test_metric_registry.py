@@ -21,7 +21,7 @@ EXPECTED = [
     "charge_balance_error", "thickness_mean", "height_max", "height_min", "dendrite_height",
     "tip_rise", "front_advance", "tip_lead", "roughness_rms", "length_ratio",
     "c_min_interface", "c_interface_min", "c_interface_mean", "focusing_factor",
-    "current_focusing", "t_plus_electrolyte", "t_plus_coating0", "newton_its", "linear_its",
+    "current_focusing", "growth_focusing", "t_plus_electrolyte", "t_plus_coating0", "newton_its", "linear_its",
     "steps_accepted", "steps_rejected",
 ]  # fmt: skip
 
