@@ -285,6 +285,22 @@ class Kinetics(Section):
     reference_concentration: Concentration(gt=0) | None = Field(
         None, description="c_ref of the BV cathodic term (default: electrolyte concentration)"
     )
+    noise: float = Field(
+        0.0,
+        ge=0,
+        le=2,
+        description="seeded heterogeneity of i0 over the surface: standard deviation of "
+        "ln(i0 / i0_mean), e.g. 0.1 (0: off); breaks the symmetry of a flat electrode",
+    )
+    noise_length: Length(gt=0) | None = Field(
+        None, description="correlation length of the i0 heterogeneity (default: interface width)"
+    )
+    noise_interval: Time(gt=0) | None = Field(
+        None, description="redraw the i0 heterogeneity every interval (default: frozen in space)"
+    )
+    noise_seed: int = Field(
+        0, ge=0, description="seed of the i0 heterogeneity (same seed: same run)"
+    )
 
 
 class Interface(Section):

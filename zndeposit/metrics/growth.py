@@ -1,20 +1,23 @@
-"""Where the metal grows: the plating current per unit of projected electrode width.
+"""Where the metal grows: the growth velocity along the surface against its mean.
 
 The local Butler-Volmer current density at a point of the diffuse interface
 says where ACROSS the profile the reaction sits (at depletion: on its
-electrolyte edge), not how fast the surface grows there. Integrated over a
-column of the domain, the Faradaic deposition rate gives the current the
-electrode takes per unit of projected width at x,
+electrolyte edge), not how fast the surface grows there. Over a column of
+the domain (a strip a few elements wide, all y) the phase field itself says
+it: between two outputs,
 
-    j(x) = n F rho_m * integral over y of porosity * R(x, y) dy      (A/m^2),
+    v(x) = integral(porosity (xi - xi_prev) dy) / (dt_out * integral(-d xi/dy dy))
 
-which for a surface y = h(x) is n F rho_m times its vertical growth rate
-dh/dt. Its maximum over x divided by its mean (the cell current) is the
-growth focusing: a flat front reads 1, and the top of a semicircular nucleus
-at the limiting current (c = 0 on the whole surface: the potential-flow
-field around a cylinder) grows at twice the mean and reads 2. It compares
-like with like across regions: a porous coating's pores filling with metal
-count by the moles deposited, as the current does.
+is the vertical growth velocity where the column crosses the surface (the
+denominator integrates to one across a single crossing, whatever the
+profile, and carries the same share of any cell that straddles the column's
+edge as the numerator, so the ratio does not depend on how the mesh falls
+into columns). Its maximum over x divided by the mean velocity (the change
+of the deposit / width) is the growth focusing: a flat front reads 1, and
+the top of a semicircular nucleus at the limiting current (c = 0 on the
+whole surface: the potential-flow field around a cylinder) grows at twice
+the mean and reads 2. Porosity counts the moles deposited, so it compares
+like with like across regions.
 """
 
 from __future__ import annotations
@@ -28,23 +31,23 @@ from zndeposit.fem import MPI, dolfinx
 
 
 class ColumnGrowth:
-    """Column integrals of a deposition rate, binned along x (collective calls).
+    """Growth velocity per column between two calls (collective calls).
 
     Args:
-        rate: UFL expression of porosity times the Faradaic rate of xi, 1/s.
-        mesh: the mesh.
+        xi: the P1 phase field (updated by the caller before every call).
+        porosity: the porosity (DG0).
         width: domain width, m (x from 0 to width).
         bin_width: width of a column, m (a few band elements: one cell's
             centroid decides its column).
-        scale: factor from the rate integral (m^2/s per m of depth) to A/m,
-            n F rho_m.
     """
 
-    def __init__(
-        self, rate: ufl.core.expr.Expr, mesh: Any, width: float, bin_width: float, scale: float
-    ) -> None:
+    def __init__(self, xi: Any, porosity: Any, width: float, bin_width: float) -> None:
+        mesh = xi.function_space.mesh
+        self._xi, self._prev = xi, xi.copy()
         dg0 = dolfinx.fem.functionspace(mesh, ("DG", 0))
-        self._form = dolfinx.fem.form(rate * ufl.TestFunction(dg0) * ufl.dx)
+        v = ufl.TestFunction(dg0)
+        self._change = dolfinx.fem.form(porosity * (xi - self._prev) * v * ufl.dx)
+        self._crossing = dolfinx.fem.form(-xi.dx(1) * v * ufl.dx)
         n_owned = mesh.topology.index_map(mesh.topology.dim).size_local
         centroids = dolfinx.mesh.compute_midpoints(
             mesh, mesh.topology.dim, np.arange(n_owned, dtype=np.int32)
@@ -52,19 +55,35 @@ class ColumnGrowth:
         self.n_bins = max(round(width / bin_width), 1)
         self.bin_width = width / self.n_bins
         self._bins = np.clip((centroids[:, 0] / self.bin_width).astype(int), 0, self.n_bins - 1)
-        self._n_owned, self._scale, self._width = n_owned, scale, width
-        self._comm = mesh.comm
+        self._n_owned, self._width, self._comm = n_owned, width, mesh.comm
+        self._t_prev: float | None = None
 
-    def profile(self) -> np.ndarray:
-        """J(x) of every column, A/m^2 (plating > 0)."""
-        cells = dolfinx.fem.assemble_vector(self._form).array[: self._n_owned]
+    def _columns(self, form: Any) -> np.ndarray:
+        cells = dolfinx.fem.assemble_vector(form).array[: self._n_owned]
         local = np.bincount(self._bins, weights=cells, minlength=self.n_bins)
         total = np.zeros_like(local)
         self._comm.Allreduce(local, total, op=MPI.SUM)
-        return self._scale * total / self.bin_width
+        return total
 
-    def focusing(self) -> float:
-        """Max over the columns of j(x) / its mean (nan when nothing plates)."""
-        j = self.profile()
-        mean = float(np.mean(j))
-        return float(np.max(j)) / mean if mean > 0 else float("nan")
+    def velocities(self, t: float) -> tuple[np.ndarray, float]:
+        """(velocity of each column, mean velocity) since the last call, m/s; remembers t, xi.
+
+        NaN (both) at the first call; NaN for a column that holds no surface.
+        """
+        local, mean = np.full(self.n_bins, np.nan), float("nan")
+        if self._t_prev is not None and t > self._t_prev:
+            span = t - self._t_prev
+            change, crossing = self._columns(self._change), self._columns(self._crossing)
+            mean = float(change.sum()) / (span * self._width)
+            ok = crossing > 0.5 * self.bin_width  # a surface crosses the column
+            local[ok] = change[ok] / (span * crossing[ok])
+        self._prev.x.array[:] = self._xi.x.array
+        self._t_prev = t
+        return local, mean
+
+    def focusing(self, t: float) -> float:
+        """Max over the columns of the velocity / the mean since the last call (nan if none)."""
+        local, mean = self.velocities(t)
+        if not mean > 0 or np.all(np.isnan(local)):
+            return float("nan")
+        return float(np.nanmax(local)) / mean

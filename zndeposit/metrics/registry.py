@@ -205,11 +205,12 @@ METRICS: tuple[Metric, ...] = (
        f"interface area (porosity x BV rate) over the quadrature points of {_LO} < xi < {_HI} "
        "/ its mean over that band weighted by |grad xi|; 1 for uniform plating in any region.",
        fmt=".3f"),
-    _m("growth_focusing", "-", "-", "Growth focusing", "Max over x of the plating current per "
-       "unit of projected width (column integral of porosity x the Faradaic deposition rate, "
-       "columns of 2 band elements) / its mean; = tip growth velocity / mean velocity for a "
-       "surface y = h(x): 1 for a flat front, 2 for the top of a semicircular nucleus at the "
-       "limiting current.", fmt=".3f"),
+    _m("growth_focusing", "-", "-", "Growth focusing", "Max over x of the growth velocity "
+       "since the previous output where a column (2 band elements wide) crosses the surface "
+       "(column integral of porosity x the change of xi / column integral of -d xi/dy), "
+       "divided by the mean velocity (change of the deposit / width). 1 for a flat front, 2 "
+       "for the top of a semicircular nucleus at the limiting current; nan at t = 0.",
+       fmt=".3f"),
     _m("t_plus_{region}", "-", "-", "Zn2+ transference number, {region}", "Effective Zn2+ "
        "transference number in {region}: the Zn2+ share of the conductivity weighted by "
        "(1 - h(xi)) |grad phi|^2.",

@@ -64,6 +64,7 @@ class ModelState:
         curvature: lagged curvature K = div(n), 1/m (from a projected normal).
         dt: time step, s (Constant).
         normal: lagged unit growth normal projected onto P1 (sharp formulation).
+        kinetic_noise: seeded heterogeneity factor of i0 (P1 Function, mean 1), or None.
     """
 
     w: object
@@ -72,6 +73,7 @@ class ModelState:
     curvature: object
     dt: object
     normal: object = None
+    kinetic_noise: object = None
 
 
 @dataclass
@@ -119,6 +121,8 @@ def interfacial_bv(
     log_r = log_cation(u, co, p.z_plus) - u if co.symmetric else 0.0
     bracket = bv_bracket(n_f_eta, u + math.log(p.c_bulk / p.c_ref), p.alpha_a, p.alpha_c, log_r)
     k = co.kinetic * itf.kinetic_factor(normal, p.kinetic_anisotropy, p.fold, p.angle)
+    if st.kinetic_noise is not None:
+        k = k * st.kinetic_noise
     return k, bracket, n_f_eta
 
 

@@ -127,11 +127,10 @@ class Observer:
         self._c_interface_mean = BandMean(cation, xi, ELECTROLYTE_BAND)
         plating = co.porosity * -self.sim.forms.interfacial_current
         self._current_focusing = BandPeakRatio(plating, xi, INTERFACE_BAND)
-        sim, p = self.sim, self.sim.params
+        sim = self.sim
         self._growth = ColumnGrowth(
-            sim.forms.deposition_rate, sim.mesh, sim.width,
+            xi, co.porosity, sim.width,
             bin_width=GROWTH_BIN_ELEMENTS * sim.derived.band_element_size,
-            scale=p.n * p.faraday * p.rho_m,
         )  # fmt: skip
 
     def metrics(self) -> dict[str, float]:
@@ -172,7 +171,7 @@ class Observer:
             "c_interface_mean": self._c_interface_mean(),
             "focusing_factor": focusing_factor(rate, xi) if current else float("nan"),
             "current_focusing": self._current_focusing() if current else float("nan"),
-            "growth_focusing": self._growth.focusing() if current else float("nan"),
+            "growth_focusing": self._growth.focusing(sim.t),
             "newton_its": last.newton if last else 0,
             "linear_its": last.linear if last else 0,
             "steps_accepted": sim.stats.accepted,

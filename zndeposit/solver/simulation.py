@@ -34,6 +34,7 @@ from zndeposit.solver.coefficients import region_coefficients
 from zndeposit.solver.curvature import CurvatureProjector
 from zndeposit.solver.diagnose import stop_reason
 from zndeposit.solver.initial import set_initial_state
+from zndeposit.solver.noise import KineticNoise
 from zndeposit.solver.periodic import PeriodicMap
 from zndeposit.solver.stepping import REJECT_RATIO, StepController
 from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation
@@ -109,9 +110,17 @@ class Simulation:
         self.curvature_projector = CurvatureProjector(
             mesh, ufl.split(self.w_n)[0], p.length, period=period, tol=tol
         )
+        kin = case.kinetics
+        self.noise = None
+        if kin.noise > 0:
+            self.noise = KineticNoise(
+                mesh, kin.noise, kin.noise_length or case.interface.width, kin.noise_seed,
+                self.width if period else None, kin.noise_interval,
+            )  # fmt: skip
         state = ModelState(
             self.w, self.w_n, self.psi_e, self.curvature_projector.curvature, self.dt,
             normal=self.curvature_projector.normal,
+            kinetic_noise=self.noise.field if self.noise else None,
         )  # fmt: skip
         ft = mesh_data.facet_tags
         ds = ufl.Measure("ds", domain=mesh, subdomain_data=ft)
@@ -322,6 +331,8 @@ class Simulation:
     def _accept(self, dt: float, result: Any) -> None:
         supply = self.supply_current()  # before the lagged fields move on
         self.t += dt
+        if self.noise is not None:
+            self.noise.update(self.t)  # acts from the next step on
         before = self.stats.history[-1].deposited if self.stats.history else 0.0
         self.w_n.x.array[:] = self.w.x.array
         if self.params.formulation == "sharp":
