@@ -16,7 +16,7 @@ Studies (``--only NAME ...`` runs a subset):
   preset, a 2 um cation-selective ionomer coating, a glass-fibre separator;
 * ``pot_bare``: potentiostatic -500 mV for 60 s (flat parts at the limiting
   current, the nucleus grows into a tip);
-* ``pot_flat``: the same without the nucleus (flat-front control).
+* ``pot_flat``: the same without the nucleus for 20 s (flat-front control).
 
 The morphology map is the sweep ``cases/sweeps/transport_limited_map.toml``
 (run it with ``zndeposit sweep ... --workers 1``); ``--sweep DIR`` classifies
@@ -98,7 +98,11 @@ RUNS = (
     Run("galv_coated", {**GALV, **COATING}, "2 um ionomer coating"),
     Run("galv_separator", {**GALV, **SEPARATOR}, "glass-fibre separator"),
     Run("pot_bare", POT, "potentiostatic -500 mV"),
-    Run("pot_flat", {**POT, "anode.nuclei": []}, "potentiostatic, no nucleus"),
+    Run(
+        "pot_flat",
+        {**POT, "anode.nuclei": [], "control.duration": "20 s"},
+        "potentiostatic, no nucleus",
+    ),
 )
 BY_NAME = {r.name: r for r in RUNS}
 
@@ -228,7 +232,36 @@ def tip_and_front(name: str, out: Path, window: float) -> dict[str, np.ndarray]:
     t = m["t"]
     tm, v_tip = velocities(t, m["height_max"], window)
     _, v_front = velocities(t, m["front_advance"], window)
-    return {"t": tm, "v_tip": v_tip, "v_front": v_front, "ratio": v_tip / v_front}
+    te, he = edge_front(name, out)
+    _, v_edge = velocities(te, he, window)
+    return {
+        "t": tm,
+        "v_tip": v_tip,
+        "v_front": v_front,
+        "v_edge": v_edge,
+        "ratio": v_tip / v_front,
+        "ratio_edge": v_tip / v_edge,
+    }
+
+
+def edge_front(name: str, out: Path, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Time (s) and mean height (um) of the xi = 0.5 contour within ``margin`` of the strip edges.
+
+    The periodic strip's edges are the points farthest from the nucleus: the
+    flat front least shielded by the tip (read from the VTU snapshots).
+    """
+    from zndeposit.viz.extract import interface_line
+    from zndeposit.viz.run_data import load_run
+
+    rd = load_run(out / name)
+    times, heights = [], []
+    for entry in rd.index.entries:
+        pts = interface_line(rd.snapshot(index=entry.index).mesh).points
+        x0, x1 = pts[:, 0].min(), pts[:, 0].max()
+        edge = (pts[:, 0] < x0 + margin) | (pts[:, 0] > x1 - margin)
+        times.append(entry.t)
+        heights.append(float(pts[edge, 1].mean()))
+    return np.asarray(times), np.asarray(heights)
 
 
 def classify(row: dict[str, Any]) -> str:
@@ -280,15 +313,30 @@ def standard_figures(out: Path, names: list[str], tag: str) -> None:
     save(focusing_plot(runs), f"transport_{tag}_focusing")
 
 
+def limiting_velocity(run_dir: Path) -> float:
+    """Velocity (um/s) of a flat front plating at the flat cell's limiting current.
+
+    Dense Zn: thickness_mean / charge of the run (um per mAh/cm^2) x i_lim.
+    """
+    from zndeposit.viz.run_data import load_run
+
+    rd = load_run(run_dir)
+    m = rd.metrics
+    um_per_capacity = float(m["thickness_mean"][-1] / m["charge"][-1])
+    return um_per_capacity * rd.derived.limiting_current / 10.0 / 3600.0
+
+
 def tip_figure(out: Path, name: str, flat: str | None, window: float) -> None:
     """Tip rise, front advance and their velocities against time; the ratio against 2."""
     import matplotlib.pyplot as plt
 
     from zndeposit.io.metrics_csv import read_metrics
+    from zndeposit.viz.run_data import load_run
 
     m = read_metrics(out / name / "metrics.csv")
     v = tip_and_front(name, out, window)
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(7.2, 2.5), layout="constrained")
+    v_lim = limiting_velocity(out / name)
+    fig, (a, b, c, d) = plt.subplots(1, 4, figsize=(9.0, 2.5), layout="constrained")
     a.plot(m["t"], m["tip_rise"], label="tip rise")
     a.plot(m["t"], m["front_advance"], label="front advance")
     a.plot(m["t"], m["tip_lead"], label="tip lead")
@@ -299,15 +347,26 @@ def tip_figure(out: Path, name: str, flat: str | None, window: float) -> None:
     a.set_ylabel("Height (µm)")
     a.legend(fontsize=6)
     b.plot(v["t"], 1e3 * v["v_tip"], label="tip")
-    b.plot(v["t"], 1e3 * v["v_front"], label="flat front")
+    b.plot(v["t"], 1e3 * v["v_front"], label="flat front (median)")
+    b.plot(v["t"], 1e3 * v["v_edge"], label="flat front at the strip edges")
+    b.axhline(1e3 * v_lim, color="0.5", linestyle=":", linewidth=0.8, label="at i_lim, flat cell")
     b.set_xlabel("Time (s)")
     b.set_ylabel("Velocity (nm/s)")
     b.legend(fontsize=6)
-    c.plot(v["t"], v["ratio"], color="k")
+    c.plot(v["t"], v["ratio"], label="tip / median flat")
+    c.plot(v["t"], v["ratio_edge"], label="tip / strip edges")
+    c.plot(v["t"], v["v_tip"] / v_lim, label="tip / flat cell at i_lim")
+    c.legend(fontsize=6)
     c.axhline(2.0, color="0.5", linestyle="--", linewidth=0.8)
     c.set_xlabel("Time (s)")
     c.set_ylabel("Tip / flat-front velocity (-)")
-    for ax, letter in zip((a, b, c), "abc", strict=True):
+    d.plot(m["t"][1:], m["i"][1:], label="simulated")
+    i_lim = load_run(out / name).derived.limiting_current / 10.0  # A/m^2 -> mA/cm^2
+    d.axhline(i_lim, color="0.5", linestyle=":", linewidth=0.8, label="i_lim, flat cell")
+    d.set_xlabel("Time (s)")
+    d.set_ylabel("Current density (mA/cm²)")
+    d.legend(fontsize=6)
+    for ax, letter in zip((a, b, c, d), "abcd", strict=True):
         ax.set_title(letter, loc="left", fontweight="bold", fontsize=8)
     save(fig, f"transport_{name}_tip")
 
@@ -403,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         if n in done:
             v = tip_and_front(n, out, window=8.0)
             summary[n]["velocities"] = {k: np.round(val, 6).tolist() for k, val in v.items()}
+            summary[n]["v_lim_um_s"] = limiting_velocity(out / n)
     if "pot_bare" in done:
         tip_figure(out, "pot_bare", "pot_flat", window=8.0)
         standard_figures(out, [n for n in ("pot_bare", "pot_flat") if n in done], "pot")
