@@ -158,10 +158,13 @@ class Simulation:
             global_step_limit=PSI_STEP,
         )  # fmt: skip
         self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx_deposit)
+        chi, near_top = self._top_indicator(ft)
         self._supply_form = dolfinx.fem.form(
             supply_current_form(
-                p, state, self.coefficients, self._top_indicator(ft), measures.dx,
-                measures.dx_lumped,
+                p, state, self.coefficients, chi,
+                ufl.dx(domain=mesh, degree=num.quadrature_degree, subdomain_data=near_top)(1),
+                ufl.dx(domain=mesh, subdomain_data=near_top,
+                       metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})(1),
             )
         )  # fmt: skip
         psi_e0 = set_initial_state(
@@ -192,15 +195,25 @@ class Simulation:
             bcs.append(dolfinx.fem.dirichletbc(g, dofs, sub))
         return bcs
 
-    def _top_indicator(self, ft: dolfinx.mesh.MeshTags) -> dolfinx.fem.Function:
-        """P1 function: 1 at the nodes of the top boundary, 0 elsewhere."""
-        space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", 1))
+    def _top_indicator(
+        self, ft: dolfinx.mesh.MeshTags
+    ) -> tuple[dolfinx.fem.Function, dolfinx.mesh.MeshTags]:
+        """P1 function 1 at the top boundary's nodes, 0 elsewhere; tag 1 on the cells it spans."""
+        mesh, tdim = self.mesh, self.mesh.topology.dim
+        space = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
         chi = dolfinx.fem.Function(space, name="top_indicator")
-        dofs = dolfinx.fem.locate_dofs_topological(space, 1, ft.find(tags.FACET_TAGS[tags.TOP]))
-        chi.x.array[dofs] = 1.0
+        facets = ft.find(tags.FACET_TAGS[tags.TOP])
+        chi.x.array[dolfinx.fem.locate_dofs_topological(space, tdim - 1, facets)] = 1.0
+        # a rank may own a top node without holding a top facet: sum onto the owners
+        chi.x.scatter_reverse(dolfinx.la.InsertMode.add)
+        chi.x.array[:] = np.minimum(chi.x.array, 1.0)
         chi.x.scatter_forward()
-        self._chi = chi
-        return chi
+        cell_map = mesh.topology.index_map(tdim)
+        cell_dofs = space.dofmap.list[: cell_map.size_local + cell_map.num_ghosts]
+        cells = np.flatnonzero(chi.x.array[cell_dofs].max(axis=1) > 0.5).astype(np.int32)
+        near_top = dolfinx.mesh.meshtags(mesh, tdim, cells, np.ones_like(cells, dtype=np.int32))
+        self._chi, self._near_top = chi, near_top
+        return chi, near_top
 
     def supply_current(self) -> float:
         """Ionic current fed in through the top boundary, A/m^2 of electrode (collective)."""
