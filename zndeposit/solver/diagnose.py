@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zndeposit.fem import MPI
+from zndeposit.units import unit_factor
 
 #: electrolyte-side interface Zn2+ (fraction of the bulk) below which the interface counts as
 #: depleted: a thousandth of the bulk, where the concentration overpotential exceeds
@@ -78,37 +79,38 @@ def stop_reason(sim: object, check: str) -> str:
     """
     s = summarise(sim)
     p, d, case = sim.params, sim.derived, sim.case
-    l_um = p.length * 1e6
+    um, mv = unit_factor("m", "um"), unit_factor("V", "mV")
+    ma_cm2, mol_l = unit_factor("A/m^2", "mA/cm^2"), unit_factor("mol/m^3", "mol/L")
     if s.metal_top >= s.height - TOP_REACH * p.length:
         cause = (
             f"the metal reached the top boundary at t = {s.t:.4g} s (deposit up to "
-            f"{s.metal_top * 1e6:.3g} um of a {s.height * 1e6:.3g} um domain, within "
-            f"{TOP_REACH:g} l = {TOP_REACH * l_um:.2g} um): make the domain taller or plate less"
+            f"{s.metal_top * um:.3g} um of a {s.height * um:.3g} um domain, within "
+            f"{TOP_REACH:g} l = {TOP_REACH * p.length * um:.2g} um): make the domain taller or "
+            "plate less"
         )
     elif s.c_interface_min < DEPLETED:
-        c_mol_l = s.c_interface_min * p.c_bulk / 1000.0
         cause = (
-            f"interface depleted: c < {c_mol_l:.2g} mol/L ({s.c_interface_min:.2g} of the bulk) "
-            f"on the electrolyte side at t = {s.t:.4g} s"
+            f"interface depleted: c < {s.c_interface_min * p.c_bulk * mol_l:.2g} mol/L "
+            f"({s.c_interface_min:.2g} of the bulk) on the electrolyte side at t = {s.t:.4g} s"
         )
         if sim.galvanostatic:
             applied = case.control.current_density
             if d.sand_time and math.isfinite(d.sand_time):
                 cause += f", {s.t / d.sand_time:.3g} x Sand's time ({d.sand_time:.4g} s)"
             cause += (
-                f"; the applied current {applied / 10:.4g} mA/cm^2 exceeds what the cell can "
-                f"carry (flat-cell limiting current {d.limiting_current / 10:.4g} mA/cm^2; "
-                f"E reached {s.potential * 1e3:.0f} mV): lower the current, raise the "
+                f"; the applied current {applied * ma_cm2:.4g} mA/cm^2 exceeds what the cell "
+                f"can carry (flat-cell limiting current {d.limiting_current * ma_cm2:.4g} "
+                f"mA/cm^2; E reached {s.potential * mv:.0f} mV): lower the current, raise the "
                 "concentration or t_Zn2+, or shorten the gap"
             )
         else:
             cause += (
-                f" at E = {s.potential * 1e3:.0f} mV: the solver could not follow the "
+                f" at E = {s.potential * mv:.0f} mV: the solver could not follow the "
                 "depleted interface (try a smaller dt_max or a finer mesh)"
             )
     else:
         cause = (
             f"the solver could not continue at t = {s.t:.4g} s (interface Zn2+ "
-            f"{s.c_interface_min:.2g} of the bulk, E = {s.potential * 1e3:.0f} mV)"
+            f"{s.c_interface_min:.2g} of the bulk, E = {s.potential * mv:.0f} mV)"
         )
     return f"{cause} [rejected by: {check}; dt fell below dt_min = {case.numerics.dt_min:g} s]"
