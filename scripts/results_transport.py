@@ -16,6 +16,7 @@ Studies (``--only NAME ...`` runs a subset):
   preset, a 2 um cation-selective ionomer coating, a glass-fibre separator;
 * ``pot_bare``: potentiostatic -500 mV for 60 s (flat parts at the limiting
   current, the nucleus grows into a tip);
+* ``pot_coated``: the same with the 2 um ionomer coating, for 20 s;
 * ``pot_flat``: the same without the nucleus for 20 s (flat-front control).
 
 The morphology map is the sweep ``cases/sweeps/transport_limited_map.toml``
@@ -66,6 +67,8 @@ T_PLUS = {
     0.6: {"electrolyte.D_cation": "1.061e-9 m^2/s", "electrolyte.D_anion": "0.707e-9 m^2/s"},
     0.8: {"electrolyte.D_cation": "1.414e-9 m^2/s", "electrolyte.D_anion": "0.354e-9 m^2/s"},
 }
+#: flat-cell limiting current (mA/cm^2) and D_Zn2+ (m^2/s) of the base case
+I_LIM_BARE, D_PLUS_BARE = 67.83, 0.703e-9
 COATING = {"coatings": [{"preset": "nafion_ionomer", "name": "ionomer", "thickness": "2 um"}]}
 SEPARATOR = {
     "gap.thickness": "5 um",
@@ -98,6 +101,11 @@ RUNS = (
     Run("galv_coated", {**GALV, **COATING}, "2 um ionomer coating"),
     Run("galv_separator", {**GALV, **SEPARATOR}, "glass-fibre separator"),
     Run("pot_bare", POT, "potentiostatic -500 mV"),
+    Run(
+        "pot_coated",
+        {**POT, **COATING, "control.duration": "20 s"},
+        "potentiostatic, 2 um ionomer coating",
+    ),
     Run(
         "pot_flat",
         {**POT, "anode.nuclei": [], "control.duration": "20 s"},
@@ -405,10 +413,8 @@ def sweep_map(sweep_dir: Path) -> list[dict[str, Any]]:
     rows = []
     for _, r in table.iterrows():
         row = r.to_dict()
-        d_plus = str(row.get("electrolyte.D_cation [m^2/s]", row.get("electrolyte.D_cation", "")))
         row["class"] = classify(row)
         row["t_plus"] = row.get("t_plus_bulk [-]")
-        row["D_cation"] = d_plus
         rows.append(row)
     colours = {"compact": "#009E73", "transition": "#E69F00", "dendritic": "#D55E00"}
     fig, ax = plt.subplots(figsize=(3.4, 2.8), layout="constrained")
@@ -420,12 +426,23 @@ def sweep_map(sweep_dir: Path) -> list[dict[str, Any]]:
         adv = row.get("front_advance [um]")
         text = "stop" if "depleted" in str(row.get("error") or "") else f"{lead / adv:.2f}"
         ax.annotate(text, (i, tp), ha="center", va="center", fontsize=6)
+        d_plus = row.get("electrolyte.D_cation [m^2/s]")
+        if d_plus:  # i_lim scales with D_Zn2+ (67.83 mA/cm^2 at the preset's 0.703e-9 m^2/s)
+            ax.annotate(
+                f"{i / (I_LIM_BARE * float(d_plus) / D_PLUS_BARE):.2f} i_lim",
+                (i, tp),
+                xytext=(0, -13),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=6,
+            )
     for name, colour in colours.items():
         ax.scatter([], [], s=60, color=colour, edgecolor="k", label=name)
     ax.set_xlabel("Current density (mA/cm²)")
     ax.set_ylabel("Zn²⁺ transference number t+ (-)")
-    ax.legend(fontsize=6, loc="upper left")
-    ax.margins(0.2)
+    ax.legend(fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    ax.margins(0.25)
     save(fig, "transport_morphology_map")
     return rows
 
@@ -458,14 +475,15 @@ def main(argv: list[str] | None = None) -> int:
             info_path.write_text(json.dumps(infos, indent=1))
     done = [r.name for r in RUNS if finished_or_stopped(out / r.name)]
     summary = {n: summarise(n, out, infos.get(n, {})) for n in done}
-    for n in ("pot_bare", "pot_flat"):
+    for n in ("pot_bare", "pot_coated", "pot_flat"):
         if n in done:
             v = tip_and_front(n, out, window=8.0)
             summary[n]["velocities"] = {k: np.round(val, 6).tolist() for k, val in v.items()}
             summary[n]["v_lim_um_s"] = limiting_velocity(out / n)
     if "pot_bare" in done:
         tip_figure(out, "pot_bare", "pot_flat", window=8.0)
-        standard_figures(out, [n for n in ("pot_bare", "pot_flat") if n in done], "pot")
+        pots = [n for n in ("pot_bare", "pot_coated", "pot_flat") if n in done]
+        standard_figures(out, pots, "pot")
     if "galv_bare" in done:
         galvanostatic_window_figure(out, "galv_bare")
     galv = [n for n in done if n.startswith("galv_")]
