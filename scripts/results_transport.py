@@ -404,6 +404,42 @@ def galvanostatic_window_figure(out: Path, name: str) -> None:
     save(fig, f"transport_{name}_sand")
 
 
+def equal_current_figure(out: Path, names: list[str]) -> None:
+    """The 100 mA/cm^2 runs: E, interfacial Zn2+, tip lead and tip rise against time."""
+    import matplotlib.pyplot as plt
+
+    from zndeposit.viz.run_data import load_run
+
+    fig, axes = plt.subplots(1, 4, figsize=(9.0, 2.9), layout="constrained")
+    for name in names:
+        rd = load_run(out / name, BY_NAME[name].label)
+        m = rd.metrics
+        stopped = rd.status != "finished"
+        (line,) = axes[0].plot(m["t"], 1e3 * m["E"], label=rd.label)
+        style = {"color": line.get_color()}
+        axes[1].semilogy(m["t"], m["c_interface_min"], **style)
+        axes[2].plot(m["t"], 1e3 * m["tip_lead"], **style)
+        axes[3].plot(m["t"], m["tip_rise"], **style)
+        axes[3].plot(m["t"], m["front_advance"], linestyle=":", **style)
+        if stopped:
+            for ax, y in zip(
+                axes,
+                (1e3 * m["E"], m["c_interface_min"], 1e3 * m["tip_lead"], m["tip_rise"]),
+                strict=True,
+            ):
+                ax.plot(m["t"][-1], y[-1], marker="x", markersize=6, **style)
+    axes[0].set_ylabel("Electrode potential E (mV)")
+    axes[0].set_ylim(bottom=-800)
+    axes[1].set_ylabel("Min. interfacial Zn²⁺ (mol/L)")
+    axes[2].set_ylabel("Tip lead (nm)")
+    axes[3].set_ylabel("Tip rise, front advance (dotted) (µm)")
+    for ax, letter in zip(axes, "abcd", strict=True):
+        ax.set_xlabel("Time (s)")
+        ax.set_title(letter, loc="left", fontweight="bold", fontsize=8)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    save(fig, "transport_equal_current")
+
+
 def sweep_map(sweep_dir: Path) -> list[dict[str, Any]]:
     """Classify the sweep members; draw the class map (t+ against current density)."""
     import matplotlib.pyplot as plt
@@ -488,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         galvanostatic_window_figure(out, "galv_bare")
     galv = [n for n in done if n.startswith("galv_")]
     if galv:
-        standard_figures(out, galv, "galv")
+        equal_current_figure(out, galv)
     if args.sweep:
         summary["sweep"] = sweep_map(args.sweep)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
