@@ -100,11 +100,11 @@ RUNS = (
     ),
     Run("galv_coated", {**GALV, **COATING}, "2 um ionomer coating"),
     Run("galv_separator", {**GALV, **SEPARATOR}, "glass-fibre separator"),
-    Run("pot_bare", POT, "potentiostatic -500 mV"),
+    Run("pot_bare", POT, "bare Zn"),
     Run(
         "pot_coated",
         {**POT, **COATING, "control.duration": "20 s"},
-        "potentiostatic, 2 um ionomer coating",
+        "2 um coating",
     ),
     Run(
         "pot_flat",
@@ -303,12 +303,7 @@ def save(fig, name: str) -> None:
 
 def standard_figures(out: Path, names: list[str], tag: str) -> None:
     """The registry-labelled metric plots of zndeposit.viz for a group of runs."""
-    from zndeposit.viz.plots import (
-        concentration_plot,
-        focusing_plot,
-        morphology_plot,
-        potential_plot,
-    )
+    from zndeposit.viz.plots import focusing_plot, morphology_plot, potential_plot
     from zndeposit.viz.run_data import load_run
 
     have = [n for n in names if (out / n / "metrics.csv").exists()]
@@ -316,8 +311,8 @@ def standard_figures(out: Path, names: list[str], tag: str) -> None:
     if not runs:
         return
     save(potential_plot(runs), f"transport_{tag}_potential")
-    save(morphology_plot(runs), f"transport_{tag}_morphology")
-    save(concentration_plot(runs), f"transport_{tag}_c_interface")
+    # the x labels of the four panels overlap at the default 7 in
+    save(morphology_plot(runs, width=10.0), f"transport_{tag}_morphology")
     save(focusing_plot(runs), f"transport_{tag}_focusing")
 
 
