@@ -143,7 +143,7 @@ def test_tip_grows_twice_as_fast_at_the_limiting_current(tmp_path, case_runner):
     flux at its top is twice the far field, which is the mean (a dipole adds
     no net flux). The periodic images lower it by about (pi R/W)^2 / 3 (2 %
     at R/W = 1/16; 4 % with the diffuse surface's ~0.3 um offset). Measured:
-    growth focusing 1.94 / 1.99 / 2.03 at 0.25 / 0.5 / 0.75 s, tip velocity
+    growth focusing (normal velocity) 1.82 / 1.91 / 1.90 at 0.25 / 0.5 / 0.75 s, tip velocity
     2.06 x the mean velocity over 0.25-0.75 s (then the tip elongates and
     focuses more: 2.19 at 1.5 s in a longer run). Tolerance 10 %.
     """
@@ -160,7 +160,9 @@ def test_tip_grows_twice_as_fast_at_the_limiting_current(tmp_path, case_runner):
     v_tip = np.polyfit(m["t"][early], m["tip_rise"][early], 1)[0]
     print(f"\ntip at the limit: growth focusing {m['growth_focusing'][early]}, "
           f"tip {v_tip:.4f} um/s = {v_tip / v_mean:.3f} x mean {v_mean:.4f} um/s")  # fmt: skip
-    assert np.allclose(m["growth_focusing"][early], 2.0, rtol=0.10)
+    # the focusing of an output averages the velocity since the previous one: from 0.5 s on
+    # that interval is past the transient
+    assert np.allclose(m["growth_focusing"][m["t"] >= 0.5], 2.0, rtol=0.10)
     assert v_tip / v_mean == pytest.approx(2.0, rel=0.10)
     # flat parts at the limiting current: depleted to < 1 % of the bulk
     assert np.all(m["c_interface_min"][early] < 0.01 * loaded.case.electrolyte.concentration / 1e3)

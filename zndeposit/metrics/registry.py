@@ -203,13 +203,16 @@ METRICS: tuple[Metric, ...] = (
        fmt=".3f"),
     _m("current_focusing", "-", "-", "Current focusing", "Max of the plating current per "
        f"interface area (porosity x BV rate) over the quadrature points of {_LO} < xi < {_HI} "
-       "/ its mean over that band weighted by |grad xi|; 1 for uniform plating in any region.",
+       "/ its mean over that band weighted by |grad xi|; 1 for uniform plating in any region. "
+       "Reads where across the profile the reaction sits, so it overstates focusing 3-4x at a "
+       "depleted interface: compare runs with growth_focusing.",
        fmt=".3f"),
-    _m("growth_focusing", "-", "-", "Growth focusing", "Max over x of the growth velocity "
-       "since the previous output where a column (2 band elements wide) crosses the surface "
-       "(column integral of porosity x the change of xi / column integral of -d xi/dy), "
-       "divided by the mean velocity (change of the deposit / width). 1 for a flat front, 2 "
-       "for the top of a semicircular nucleus at the limiting current; nan at t = 0.",
+    _m("growth_focusing", "-", "-", "Growth focusing", "Max over x of the normal growth "
+       "velocity since the previous output where a column (2 band elements wide) crosses the "
+       "surface (column integral of porosity x the change of xi / column integral of "
+       "|grad xi|), divided by the mean velocity (change of the deposit / width). 1 for a flat "
+       "front or uniform normal growth, 2 for the top of a semicircular nucleus at the "
+       "limiting current; nan at t = 0. The focusing measure to compare runs with.",
        fmt=".3f"),
     _m("t_plus_{region}", "-", "-", "Zn2+ transference number, {region}", "Effective Zn2+ "
        "transference number in {region}: the Zn2+ share of the conductivity weighted by "

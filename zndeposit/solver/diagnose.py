@@ -6,8 +6,9 @@ reads the last good state and names the physical cause it finds first:
 
 1. the metal reached the top boundary (the deposit outgrew the domain);
 2. the interface is depleted (electrolyte-side Zn2+ below ``DEPLETED`` of the
-   bulk) under galvanostatic control: the applied current exceeds what the
-   cell can carry (above its limiting current, past Sand's time);
+   bulk), or the electrolyte elsewhere (the top of a coating, where the salt
+   runs out first): under galvanostatic control the applied current exceeds
+   what the cell can carry (above its limiting current, past Sand's time);
 3. otherwise the numerical cause alone.
 
 The message always ends with the check that rejected the last step.
@@ -43,6 +44,8 @@ class StateSummary:
         metal_top: highest point with xi > 1/2, m.
         height: domain height, m.
         potential: electrode potential E, V.
+        c_electrolyte_min: smallest salt / c_bulk anywhere in the electrolyte (xi < 1/2).
+        c_electrolyte_min_y: height of that minimum, m.
     """
 
     t: float
@@ -50,6 +53,8 @@ class StateSummary:
     metal_top: float
     height: float
     potential: float
+    c_electrolyte_min: float = math.inf
+    c_electrolyte_min_y: float = math.nan
 
 
 def summarise(sim: object) -> StateSummary:
@@ -61,12 +66,18 @@ def summarise(sim: object) -> StateSummary:
     band = (xi > ELECTROLYTE_SIDE[0]) & (xi < ELECTROLYTE_SIDE[1])
     c_min = float(np.exp(np.min(u[band]))) if band.any() else math.inf
     top = float(np.max(coords[xi > 0.5, 1], initial=-math.inf))
+    liquid = np.flatnonzero(xi < 0.5)
+    where = liquid[np.argmin(u[liquid])] if liquid.size else None
+    local = (math.exp(u[where]), float(coords[where, 1])) if where is not None else (math.inf, 0.0)
+    c_liquid, y_liquid = min(comm.allgather(local))
     return StateSummary(
         t=sim.t,
         c_interface_min=comm.allreduce(c_min, op=MPI.MIN),
         metal_top=comm.allreduce(top, op=MPI.MAX),
         height=sim.case.domain.height,
         potential=sim.potential,
+        c_electrolyte_min=c_liquid,
+        c_electrolyte_min_y=y_liquid,
     )
 
 
@@ -88,11 +99,19 @@ def stop_reason(sim: object, check: str) -> str:
             f"{TOP_REACH:g} l = {TOP_REACH * p.length * um:.2g} um): make the domain taller or "
             "plate less"
         )
-    elif s.c_interface_min < DEPLETED:
-        cause = (
-            f"interface depleted: c < {s.c_interface_min * p.c_bulk * mol_l:.2g} mol/L "
-            f"({s.c_interface_min:.2g} of the bulk) on the electrolyte side at t = {s.t:.4g} s"
-        )
+    elif min(s.c_interface_min, s.c_electrolyte_min) < DEPLETED:
+        if s.c_interface_min < DEPLETED:
+            cause = (
+                f"interface depleted: c < {s.c_interface_min * p.c_bulk * mol_l:.2g} mol/L "
+                f"({s.c_interface_min:.2g} of the bulk) on the electrolyte side at "
+                f"t = {s.t:.4g} s"
+            )
+        else:  # e.g. at the top of a coating, where the salt runs out before the metal
+            cause = (
+                f"electrolyte depleted: c < {s.c_electrolyte_min * p.c_bulk * mol_l:.2g} mol/L "
+                f"({s.c_electrolyte_min:.2g} of the bulk) at y = "
+                f"{s.c_electrolyte_min_y * um:.3g} um, above the interface, at t = {s.t:.4g} s"
+            )
         if sim.galvanostatic:
             applied = case.control.current_density
             if d.sand_time and math.isfinite(d.sand_time):
