@@ -210,9 +210,9 @@ METRICS: tuple[Metric, ...] = (
     _m("growth_focusing", "-", "-", "Growth focusing", "Max over x of the normal growth "
        "velocity since the previous output where a column (2 band elements wide) crosses the "
        "surface (column integral of porosity x the change of xi / column integral of "
-       "|grad xi|), divided by the mean velocity (change of the deposit / width). 1 for a flat "
+       "|grad xi|), divided by the mean velocity (change of the deposit / width): 1 for a flat "
        "front or uniform normal growth, 2 for the top of a semicircular nucleus at the "
-       "limiting current; nan at t = 0. The focusing measure to compare runs with.",
+       "limiting current; nan at t = 0; the focusing measure to compare runs with.",
        fmt=".3f"),
     _m("t_plus_{region}", "-", "-", "Zn2+ transference number, {region}", "Effective Zn2+ "
        "transference number in {region}: the Zn2+ share of the conductivity weighted by "
