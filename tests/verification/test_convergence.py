@@ -216,9 +216,12 @@ def test_mesh_convergence(tmp_path, case_runner):
 def test_mesh_convergence_full(tmp_path, case_runner):
     """4/8/16/32 elements per l over 2 s: order 2 at 1 s and 2 s for both triples."""
     runs, qoi, p = space_study(tmp_path, case_runner, [4, 8, 16, 32], 2.0, [1.0, 2.0])
-    # measured p (4/8/16, 8/16/32): 1.88, 1.93 at 1 s; 1.85, 1.92 at 2 s
+    # measured p (4/8/16, 8/16/32): 1.40, 1.90 at 1 s; 1.60, 1.91 at 2 s (1.88, 1.93 and
+    # 1.85, 1.92 before the reaction was cut off at xi = 0.02: a C1 kink that 4 elements per
+    # width do not resolve, so the coarsest triple is pre-asymptotic)
     for t in (1.0, 2.0):
-        assert all(1.5 <= x <= 2.6 for x in p[t]), t
+        assert 1.5 <= p[t][-1] <= 2.6, t  # the finest triple: order 2
+        assert 1.2 <= p[t][0] <= 2.6, t
         q = qoi[t]
         assert abs(q[-1] - q[-2]) < 0.004 * q[-1]  # measured 2.3e-3 (1 s), 1.4e-3 (2 s)
     h = [at(m, "height_max", 2.0) - 3.0 for m in runs]
