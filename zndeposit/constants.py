@@ -13,7 +13,7 @@ GAS_CONSTANT = 8.314462618
 #: Charge number of the Zn2+/Zn reaction, -.
 ZN_ELECTRONS = 2
 #: Molar volume of Zn metal, m^3/mol: M / rho = 65.38 g/mol / 7.134 g/cm^3 = 9.165e-6
-#: (CRC Handbook); MODEL.md uses 9.16e-6.
+#: (CRC Handbook); rounded to 9.16e-6.
 ZN_MOLAR_VOLUME = 9.16e-6
 #: Molar density of Zn metal, mol/m^3 (1 / V_m).
 ZN_MOLAR_DENSITY = 1.0 / ZN_MOLAR_VOLUME

@@ -294,7 +294,7 @@ def phase_field_coefficients(case: Case) -> PhaseField:
     mode xi0' (the Allen-Cahn operator is orthogonal to it), giving
     v integral(xi0'^2) = L_eta |bracket| integral(h'(xi0) |xi0'|) with
     integral(xi0'^2 dx) = 1/(6 l) and integral(h' |xi0'| dx) = 1. Equating v with
-    i0 |bracket| / (n F rho_m) gives L_eta = i0 / (6 l n F rho_m) (MODEL.md).
+    i0 |bracket| / (n F rho_m) gives L_eta = i0 / (6 l n F rho_m).
     """
     itf = case.interface
     length = itf.width / (2.0 * LN9)

@@ -1,4 +1,4 @@
-"""What a run reports: output fields (physical units) and the MODEL.md section 5 metrics."""
+"""What a run reports: output fields (physical units) and the metrics of docs/metrics.md."""
 
 from __future__ import annotations
 
