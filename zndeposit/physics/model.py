@@ -99,7 +99,6 @@ class ModelForms:
     constraint: ufl.Form | None  # = constraint_offset(dt, I, width) when satisfied
     current: ufl.core.expr.Expr  # i, A/m^2 (vector)
     interfacial_current: ufl.core.expr.Expr  # BV current density, A/m^2 (>0 anodic)
-    deposition_rate: ufl.core.expr.Expr  # porosity x Faradaic rate of xi, 1/s (>0 plating)
     cation: ufl.core.expr.Expr  # c+, mol/m^3
     anion: ufl.core.expr.Expr  # c-, mol/m^3
     deposit: ufl.core.expr.Expr  # Zn per volume / rho_m: porosity xi (chen2015: porosity q)
@@ -168,9 +167,7 @@ def build_forms(
     res_c = eps * s_d * (cp - cp_n) * v_c * ms.dx_lumped
     res_c += -dt * s_d * ufl.dot(n_plus, ufl.grad(v_c)) * ms.dx
     res_c += eps * (rho * dep - 2 * cp * s * dxi) * v_c * ms.dx_lumped
-    # charge conservation
-    res_psi = -dt * s_d * ufl.dot(cur, ufl.grad(v_psi)) * ms.dx
-    res_psi += p.n * eps * rho * dep * v_psi * ms.dx_lumped
+    res_psi = _charge_residual(p, st, co, dep, v_psi, ms.dx, ms.dx_lumped)
     # phase field
     if sharp:  # weighted by porosity: conserves integral(porosity xi) across regions too
         res_xi = eps * (dxi - dep) * v_xi * ms.dx_lumped
@@ -210,7 +207,6 @@ def build_forms(
         constraint=constraint,
         current=(p.faraday * p.c_bulk) * s_d * cur,
         interfacial_current=p.i0 * k * bracket,
-        deposition_rate=eps * dep / dt if sharp else -eps * p.kinetic * k * itf.dh(xi) * bracket,
         cation=p.c_bulk * cp,
         anion=p.c_bulk * anion_concentration(u, co, zp),
         salt=salt(u),
@@ -266,14 +262,30 @@ def supply_current_form(
     deposition current from the change of the deposit it checks charge
     conservation and convergence in every run, potentiostatic ones included.
     """
+    k, bracket, _ = interfacial_bv(p, st, co)
+    dep, _ = _deposition(p, st, co, k, bracket)
+    return (p.faraday * p.c_bulk / st.dt) * _charge_residual(p, st, co, dep, chi, dx, dx_lumped)
+
+
+def _charge_residual(
+    p: ModelParameters,
+    st: ModelState,
+    co: RegionCoefficients,
+    dep: ufl.core.expr.Expr,
+    v: object,
+    dx: ufl.Measure,
+    dx_lumped: ufl.Measure,
+) -> ufl.Form:
+    """Charge conservation tested with v: -dt s_d i.grad(v) + n porosity rho_m dep v (scaled).
+
+    ``dep``: metal deposited in the step / rho_m (:func:`_deposition`); i / (F c_bulk).
+    """
     xi, u, psi = ufl.split(st.w)
     s_d = 1 - itf.h(xi) + p.metal_share
     cur = ionic_current(u, psi, co, p.z_plus, p.z_minus)
-    k, bracket, _ = interfacial_bv(p, st, co)
-    dep, _ = _deposition(p, st, co, k, bracket)
-    source = p.n * co.porosity * (p.rho_m / p.c_bulk) * dep / st.dt
-    scaled = -s_d * ufl.dot(cur, ufl.grad(chi)) * dx + source * chi * dx_lumped
-    return (p.faraday * p.c_bulk) * scaled
+    rho = p.rho_m / p.c_bulk
+    flux = -st.dt * s_d * ufl.dot(cur, ufl.grad(v)) * dx
+    return flux + p.n * co.porosity * rho * dep * v * dx_lumped
 
 
 def constraint_offset(p: ModelParameters, dt: float, current: float, width: float) -> float:

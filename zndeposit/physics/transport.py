@@ -65,12 +65,6 @@ def salt(u: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     return ufl.exp(soft_clip(u, U_CAP, lower=False))
 
 
-def _donnan_root(u: ufl.core.expr.Expr, x: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
-    """The root sum x + sqrt(x^2 + 4 c^2) for c = exp(u), scaled."""
-    c = salt(u)
-    return x + ufl.sqrt(x * x + 4 * c * c)
-
-
 def log_cation(u: ufl.core.expr.Expr, co: RegionCoefficients, z: int) -> ufl.core.expr.Expr:
     """ln(c+ / c_bulk) of the pore liquid, without cancellation at any c > 0.
 
@@ -81,8 +75,9 @@ def log_cation(u: ufl.core.expr.Expr, co: RegionCoefficients, z: int) -> ufl.cor
         return u
     x = co.fixed_charge / z
     c = salt(u)
-    selective = ufl.ln(ufl.max_value((ufl.sqrt(x * x + 4 * c * c) - x) / 2, 1e-300))
-    rejecting = ufl.ln(2.0) + 2 * u - ufl.ln(ufl.max_value(_donnan_root(u, x), 1e-300))
+    root = ufl.sqrt(x * x + 4 * c * c)
+    selective = ufl.ln(ufl.max_value((root - x) / 2, 1e-300))
+    rejecting = ufl.ln(2.0) + 2 * u - ufl.ln(ufl.max_value(x + root, 1e-300))
     return ufl.conditional(ufl.le(x, 0.0), selective, rejecting)
 
 

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from zndeposit.fem import MPI
+from zndeposit.metrics.registry import ELECTROLYTE_BAND
 from zndeposit.units import unit_factor
 
 #: electrolyte-side interface Zn2+ (fraction of the bulk) below which the interface counts as
 #: depleted: a thousandth of the bulk, where the concentration overpotential exceeds
 #: RT/(zF) ln(1000) = 89 mV at 25 degC for Zn2+
 DEPLETED = 1e-3
-#: xi band of the electrolyte side of the interface (the reaction's support starts at 0.02)
-ELECTROLYTE_SIDE = (0.02, 0.5)
 #: metal "reaches" the top when xi > 1/2 within this many profile lengths l of it
 TOP_REACH = 4.0
 
@@ -63,7 +62,8 @@ def summarise(sim: object) -> StateSummary:
     arr = sim.w.x.array
     xi, u = arr[sim.dofs[0]].ravel(), arr[sim.dofs[1]].ravel()
     coords = sim.space.sub(0).collapse()[0].tabulate_dof_coordinates()
-    band = (xi > ELECTROLYTE_SIDE[0]) & (xi < ELECTROLYTE_SIDE[1])
+    lo, hi = ELECTROLYTE_BAND  # the band of the metric c_interface_min
+    band = (xi > lo) & (xi < hi)
     c_min = float(np.exp(np.min(u[band]))) if band.any() else math.inf
     top = float(np.max(coords[xi > 0.5, 1], initial=-math.inf))
     liquid = np.flatnonzero(xi < 0.5)

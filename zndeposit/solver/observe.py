@@ -34,7 +34,7 @@ class Observer:
         mesh, p, f = sim.mesh, sim.params, sim.forms
         p1 = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
         vec = dolfinx.fem.functionspace(mesh, ("DG", 0, (mesh.geometry.dim,)))
-        xi, c, psi = ufl.split(sim.w)
+        xi, u, psi = ufl.split(sim.w)  # u = ln(c/c_bulk)
         exprs = {
             "xi": (p1, xi),
             "c": (p1, f.cation),
@@ -56,7 +56,7 @@ class Observer:
         # (conductivity) current, weighted by where the field drives current
         dx = ufl.Measure("dx", domain=mesh, subdomain_data=sim.cell_tags)
         co = sim.coefficients
-        r_plus, r_minus = ion_ratios(c, co, p.z_plus)  # c is u = ln(c/c_bulk) here
+        r_plus, r_minus = ion_ratios(u, co, p.z_plus)
         lam_plus = p.z_plus**2 * co.d_plus * r_plus * f.salt
         lam_minus = p.z_minus**2 * co.d_minus * r_minus * f.salt
         drive = (1 - itf.h(xi)) * ufl.dot(ufl.grad(psi), ufl.grad(psi))
@@ -114,9 +114,10 @@ class Observer:
         value has its own region's Donnan factor) on the electrolyte half of the
         interface, ELECTROLYTE_BAND = 0.02 < xi < 0.5. xi < 0.5 leaves out the
         metal-side tail, where c is only the continuation of the electrolyte
-        equation inside the metal; h(0.02) = 8e-5, so the band holds all but
-        0.02 % of the electrolyte half of the Butler-Volmer reaction (weight
-        h'(xi)) and still spans 3.9 l, several elements, on any mesh.
+        equation inside the metal; the reaction acts only where xi >= 0.02
+        (:func:`~zndeposit.physics.interface.reaction_weight`), so the band holds
+        the whole electrolyte half of it and still spans 3.9 l, several elements,
+        on any mesh.
         ``current_focusing``: plating current per interface area, porosity times
         the local Butler-Volmer plating rate -i_BV (A/m^2; a flat front in any
         region carries the applied current), its max over the quadrature points

@@ -222,7 +222,10 @@ class Simulation:
 
     # --------------------------------------------------------------- measures
     def deposited(self) -> float:
-        """Zn in the deposit, mol per m of depth: rho_m * integral(porosity q(xi))."""
+        """Zn in the deposit, mol per m of depth: rho_m * integral(porosity xi).
+
+        (``chen2015``: porosity q(xi), see :func:`~zndeposit.physics.model.build_forms`.)
+        """
         local = dolfinx.fem.assemble_scalar(self._deposit_form)
         return self.params.rho_m * self.comm.allreduce(local, op=MPI.SUM)
 
