@@ -1,0 +1,454 @@
+"""The discrete model on one mesh: spaces, unknowns, forms, boundary conditions, Newton.
+
+A :class:`DepositionModel` is built from a :class:`~zndeposit.geometry.mesh.MeshData`
+and a narrow, frozen :class:`ModelSettings`; it knows nothing of the case file
+or of time stepping (that is :class:`zndeposit.solver.stepper.Stepper`). One
+model lives on one mesh: an adaptive remesher builds a new model on the new
+mesh, moves the state with :meth:`DepositionModel.get_state` /
+:meth:`DepositionModel.set_state` (plain nodal arrays) and hands it to
+:meth:`Stepper.replace_model <zndeposit.solver.stepper.Stepper.replace_model>`.
+
+Without a case file (a mesh made in code, parameters by hand)::
+
+    settings = ModelSettings(params=params, width=10e-6, galvanostatic=True,
+                             current_density=100.0, element_size=0.1e-6)
+    model = DepositionModel(mesh_data, settings)
+    model.set_state_from(xi=lambda x: ..., u=lambda x: 0 * x[0], psi=..., potential=-0.05)
+    stepper = Stepper(model, StepperSettings(end_time=1.0, dt_initial=1e-3))
+    stepper.run()
+
+(``tests/solver/test_model_stepper.py`` runs exactly this.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import basix.ufl
+import numpy as np
+import ufl
+
+from zndeposit.errors import SolverError
+from zndeposit.fem import MPI, dolfinx
+from zndeposit.geometry import tags
+from zndeposit.geometry.mesh import MeshData
+from zndeposit.physics.model import (
+    Measures,
+    ModelState,
+    build_forms,
+    constraint_offset,
+    supply_current_form,
+)
+from zndeposit.physics.parameters import ModelParameters
+from zndeposit.solver.coefficients import region_coefficients
+from zndeposit.solver.curvature import CurvatureProjector
+from zndeposit.solver.noise import KineticNoise
+from zndeposit.solver.periodic import PeriodicMap
+from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation, SolveResult
+
+if TYPE_CHECKING:
+    from zndeposit.case.derived import Derived
+    from zndeposit.case.schema import Case
+
+#: guards: a converged step is still rejected outside these bounds of xi (c = c_bulk exp(u)
+#: is positive by construction and needs no guard)
+XI_MIN, XI_MAX = -0.2, 1.2
+#: Newton update bounds: u = ln(c/c_bulk) by at most U_STEP (a factor e^3 = 20 in c) and
+#: psi, psi_E = F phi/(R T) by at most PSI_STEP (5 RT/F = 128 mV at 25 degC) per iteration
+U_STEP, PSI_STEP = 3.0, 5.0
+#: q(xi) is a degree-6 polynomial of the P1 xi: integrated exactly
+DEPOSIT_QUADRATURE_DEGREE = 6
+#: names of the nodal fields of :meth:`DepositionModel.get_state`, in mixed-space order
+FIELDS = ("xi", "u", "psi")
+
+
+@dataclass(frozen=True)
+class NoiseSettings:
+    """Seeded heterogeneity of i0 (:mod:`zndeposit.solver.noise`).
+
+    Attributes:
+        strength: standard deviation of ln(k_noise), -.
+        length: correlation length, m.
+        seed: generator seed.
+        interval: redraw interval, s (None: frozen).
+    """
+
+    strength: float
+    length: float
+    seed: int = 0
+    interval: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Everything a :class:`DepositionModel` needs besides the mesh (SI units).
+
+    Attributes:
+        params: physical parameters (:func:`zndeposit.physics.parameters.model_parameters`).
+        width: domain width, m (the electrode length per unit depth).
+        galvanostatic: True: E is an unknown held to ``current_density``; False: E fixed.
+        current_density: applied plating current density, A/m^2 (galvanostatic).
+        potential: electrode potential vs the reservoir / counter electrode, V
+            (potentiostatic; ignored when galvanostatic).
+        counter_i0: exchange current density of a Zn counter electrode on top, A/m^2
+            (None: a reservoir, c = c_bulk and phi = 0 there).
+        periodic: periodic sides (x = 0 and x = width paired).
+        element_size: finest element size, m (matching tolerance of periodic nodes).
+        noise: kinetic noise, or None.
+        linear_solver, line_search: ``numerics`` choices of the case.
+        newton_rtol, newton_atol, newton_max_iterations: Newton tolerances.
+        quadrature_degree: degree of the consistent volume integrals.
+    """
+
+    params: ModelParameters
+    width: float
+    galvanostatic: bool = True
+    current_density: float = 0.0
+    potential: float = 0.0
+    counter_i0: float | None = None
+    periodic: bool = True
+    element_size: float = 1e-7
+    noise: NoiseSettings | None = None
+    linear_solver: str = "direct"
+    line_search: str = "bt"
+    newton_rtol: float = 1e-8
+    newton_atol: float = 1e-10
+    newton_max_iterations: int = 25
+    quadrature_degree: int = 4
+
+    @classmethod
+    def from_case(cls, case: Case, derived: Derived | None = None) -> ModelSettings:
+        """The settings of a validated case."""
+        from zndeposit.case.derived import derive
+        from zndeposit.physics.parameters import model_parameters
+
+        d = derived or derive(case)
+        p = model_parameters(case, d)
+        kin, num, ctl = case.kinetics, case.numerics, case.control
+        counter = case.top.kind == "counter_electrode"
+        noise = None
+        if kin.noise > 0:
+            noise = NoiseSettings(
+                kin.noise, kin.noise_length or case.interface.width, kin.noise_seed,
+                kin.noise_interval,
+            )  # fmt: skip
+        galv = ctl.mode == "galvanostatic"
+        return cls(
+            params=p, width=case.domain.width, galvanostatic=galv,
+            current_density=float(ctl.current_density) if galv else 0.0,
+            potential=0.0 if galv else float(ctl.potential),
+            counter_i0=(case.top.exchange_current_density or p.i0) if counter else None,
+            periodic=case.domain.sides == "periodic", element_size=d.band_element_size,
+            noise=noise, linear_solver=num.linear_solver, line_search=num.line_search,
+            newton_rtol=num.newton_rtol, newton_atol=num.newton_atol,
+            newton_max_iterations=num.newton_max_iterations,
+            quadrature_degree=num.quadrature_degree,
+        )  # fmt: skip
+
+
+class DepositionModel:
+    """The phase-field / electrodiffusion model on one mesh (collective construction).
+
+    The state is the mixed P1 Function :attr:`w` = (xi, u = ln(c/c_bulk), psi = F phi/(R T)),
+    its previous value :attr:`w_n` and the DG0 global :attr:`psi_e` = F E/(R T); the lagged
+    curvature / normal follow :attr:`w_n`. Construction leaves xi = u = psi = 0: set the
+    state with :meth:`set_initial_state` (from a case), :meth:`set_state_from` (callables)
+    or :meth:`set_state` (nodal arrays of another model or a checkpoint).
+
+    Args:
+        mesh_data: mesh with cell and facet tags (:mod:`zndeposit.geometry.tags`).
+        settings: what the model needs besides the mesh.
+    """
+
+    def __init__(self, mesh_data: MeshData, settings: ModelSettings) -> None:
+        self.settings = s = settings
+        self.params = p = s.params
+        self.mesh_data = mesh_data
+        mesh = mesh_data.mesh
+        self.mesh, self.comm = mesh, mesh.comm
+        self.cell_tags, self.facet_tags = mesh_data.cell_tags, mesh_data.facet_tags
+        self.width = s.width
+        self.galvanostatic = s.galvanostatic
+        p1 = basix.ufl.element("Lagrange", mesh.basix_cell(), 1)
+        self.space = dolfinx.fem.functionspace(mesh, basix.ufl.mixed_element([p1, p1, p1]))
+        self.w = dolfinx.fem.Function(self.space, name="state")
+        self.w_n = dolfinx.fem.Function(self.space, name="previous")
+        #: dof indices of xi, u, psi in the mixed arrays
+        self.dofs = [np.asarray(self.space.sub(i).collapse()[1]) for i in range(3)]
+        dg0 = dolfinx.fem.functionspace(mesh, ("DG", 0))
+        self.psi_e = dolfinx.fem.Function(dg0, name="psi_E")
+        self.dt = dolfinx.fem.Constant(mesh, 1.0)
+        self.coefficients = region_coefficients(mesh, mesh_data.cell_tags, p)
+        period, tol = ((0.0, s.width) if s.periodic else None), 1e-3 * s.element_size
+        self.curvature_projector = CurvatureProjector(
+            mesh, ufl.split(self.w_n)[0], p.length, period=period, tol=tol
+        )
+        self.noise = None
+        if s.noise is not None and s.noise.strength > 0:
+            n = s.noise
+            self.noise = KineticNoise(
+                mesh, n.strength, n.length, n.seed, s.width if period else None, n.interval
+            )
+        state = ModelState(
+            self.w, self.w_n, self.psi_e, self.curvature_projector.curvature, self.dt,
+            normal=self.curvature_projector.normal,
+            kinetic_noise=self.noise.field if self.noise else None,
+        )  # fmt: skip
+        ft = mesh_data.facet_tags
+        ds = ufl.Measure("ds", domain=mesh, subdomain_data=ft)
+        lumped = {"quadrature_rule": "vertex", "quadrature_degree": 1}
+        measures = Measures(
+            dx=ufl.dx(domain=mesh, degree=s.quadrature_degree),
+            dx_lumped=ufl.dx(domain=mesh, metadata=lumped),
+            ds_top=ds(tags.FACET_TAGS[tags.TOP]),
+            dx_deposit=ufl.dx(domain=mesh, degree=DEPOSIT_QUADRATURE_DEGREE),
+        )
+        self.forms = build_forms(
+            p, state, self.coefficients, measures,
+            galvanostatic=s.galvanostatic, counter_i0=s.counter_i0,
+        )  # fmt: skip
+        bcs = [] if s.counter_i0 is not None else self._reservoir_bcs(ft)
+        self.offset = dolfinx.fem.Constant(mesh, 0.0)
+        globals_ = []
+        if s.galvanostatic:
+            globals_.append(GlobalEquation(self.psi_e, self.forms.constraint, self.offset, "E"))
+        periodic = PeriodicMap(self.space, period, tol=tol) if period is not None else None
+        self.system = BorderedNonlinearSystem(
+            self.forms.residual, self.w, globals_, bcs, periodic,
+            linear_solver=s.linear_solver, line_search=s.line_search,
+            rtol=s.newton_rtol, atol=s.newton_atol, max_iterations=s.newton_max_iterations,
+            step_limits=[(self.dofs[1], U_STEP), (self.dofs[2], PSI_STEP)],
+            global_step_limit=PSI_STEP,
+        )  # fmt: skip
+        self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx_deposit)
+        chi, near_top = self._top_indicator(ft)
+        self._supply_form = dolfinx.fem.form(
+            supply_current_form(
+                p, state, self.coefficients, chi,
+                ufl.dx(domain=mesh, degree=s.quadrature_degree, subdomain_data=near_top)(1),
+                ufl.dx(domain=mesh, subdomain_data=near_top, metadata=lumped)(1),
+            )
+        )  # fmt: skip
+        self._node_index: np.ndarray | None = None
+        self.psi_e.x.array[:] = 0.0 if s.galvanostatic else p.f * s.potential
+
+    # ------------------------------------------------------------------ set-up
+    def _reservoir_bcs(self, ft: dolfinx.mesh.MeshTags) -> list[dolfinx.fem.DirichletBC]:
+        """C = c_bulk (u = 0), phi = 0 on the top facets (reservoir)."""
+        facets = ft.find(tags.FACET_TAGS[tags.TOP])
+        bcs = []
+        for i in (1, 2):
+            sub = self.space.sub(i)
+            collapsed, _ = sub.collapse()
+            dofs = dolfinx.fem.locate_dofs_topological((sub, collapsed), 1, facets)
+            g = dolfinx.fem.Function(collapsed)
+            g.x.array[:] = 0.0
+            bcs.append(dolfinx.fem.dirichletbc(g, dofs, sub))
+        return bcs
+
+    def _top_indicator(
+        self, ft: dolfinx.mesh.MeshTags
+    ) -> tuple[dolfinx.fem.Function, dolfinx.mesh.MeshTags]:
+        """P1 function 1 at the top boundary's nodes, 0 elsewhere; tag 1 on the cells it spans."""
+        mesh, tdim = self.mesh, self.mesh.topology.dim
+        space = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+        chi = dolfinx.fem.Function(space, name="top_indicator")
+        facets = ft.find(tags.FACET_TAGS[tags.TOP])
+        chi.x.array[dolfinx.fem.locate_dofs_topological(space, tdim - 1, facets)] = 1.0
+        # a rank may own a top node without holding a top facet: sum onto the owners
+        chi.x.scatter_reverse(dolfinx.la.InsertMode.add)
+        chi.x.array[:] = np.minimum(chi.x.array, 1.0)
+        chi.x.scatter_forward()
+        cell_map = mesh.topology.index_map(tdim)
+        cell_dofs = space.dofmap.list[: cell_map.size_local + cell_map.num_ghosts]
+        cells = np.flatnonzero(chi.x.array[cell_dofs].max(axis=1) > 0.5).astype(np.int32)
+        near_top = dolfinx.mesh.meshtags(mesh, tdim, cells, np.ones_like(cells, dtype=np.int32))
+        self._chi, self._near_top = chi, near_top
+        return chi, near_top
+
+    # ------------------------------------------------------------------- state
+    def set_initial_state(self, case: Case, derived: Derived) -> None:
+        """The initial state of a case: profile, bulk salt, ohmic potential (collective)."""
+        from zndeposit.solver.initial import set_initial_state
+
+        psi_e0 = set_initial_state(
+            self.w, case, self.params, derived.conductivity, derived.limiting_current
+        )
+        self._accept_state(psi_e0 if self.galvanostatic else None)
+
+    def set_state_from(
+        self,
+        xi: Callable[[np.ndarray], np.ndarray],
+        u: Callable[[np.ndarray], np.ndarray],
+        psi: Callable[[np.ndarray], np.ndarray],
+        potential: float,
+    ) -> None:
+        """Set xi, u, psi from functions of the coordinates (3 x N array, m) and E (V)."""
+        for i, fn in enumerate((xi, u, psi)):
+            sub, dofs = self.space.sub(i).collapse()
+            x = sub.tabulate_dof_coordinates().T
+            self.w.x.array[dofs] = np.asarray(fn(x), dtype=float)
+        self.w.x.scatter_forward()
+        self._accept_state(self.params.f * potential)
+
+    def _accept_state(self, psi_e: float | None) -> None:
+        """w_n = w, psi_E set (galvanostatic: given), lagged curvature recomputed."""
+        if not self.galvanostatic or psi_e is None:
+            psi_e = self.params.f * self.settings.potential
+        self.psi_e.x.array[:] = psi_e
+        self.w_n.x.array[:] = self.w.x.array
+        self.curvature_projector.update()
+
+    def node_index(self) -> np.ndarray:
+        """Input (gmsh) node index of every local P1 dof, ghosts included (int64).
+
+        ``mesh.geometry.input_global_indices`` of the geometry node under each dof of
+        the collapsed P1 sub-space: independent of the number of ranks and of the
+        partition, so the key of :meth:`get_state` / :meth:`set_state`.
+        """
+        if self._node_index is None:
+            sub, _ = self.space.sub(0).collapse()
+            geo = self.mesh.geometry
+            out = np.full(sub.dofmap.index_map.size_local + sub.dofmap.index_map.num_ghosts, -1)
+            cells = sub.dofmap.list
+            out[cells.ravel()] = np.asarray(geo.dofmaps[0])[: cells.shape[0]].ravel()
+            if (out < 0).any():
+                raise SolverError("a P1 dof without a geometry node (mesh of degree > 1?)")
+            self._node_index = np.asarray(geo.input_global_indices, dtype=np.int64)[out]
+        return self._node_index
+
+    def get_state(self) -> dict[str, Any]:
+        """The full state as plain arrays (collective for E; local otherwise).
+
+        Returns:
+            ``{"node": int64 input node index of every local P1 dof (ghosts included),
+            "xi", "u", "psi": float64 nodal values at those dofs (same order; u =
+            ln(c/c_bulk), psi = F phi/(R T)), "potential": E in V (float, global),
+            "psi_e": F E/(R T) (float, the unknown itself: restores E bit for bit)}``.
+            Periodic partner nodes appear as two entries with equal values. The
+            lagged curvature and normal are functions of xi and are not part of it.
+        """
+        state: dict[str, Any] = {"node": self.node_index().copy()}
+        for name, dofs in zip(FIELDS, self.dofs, strict=True):
+            state[name] = self.w.x.array[dofs.ravel()].copy()
+        state["potential"] = self.potential
+        state["psi_e"] = self.potential * self.params.f
+        if self.galvanostatic:
+            state["psi_e"] = self.system.global_values[0]
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Put back a state of :meth:`get_state` (any rank count; collective).
+
+        ``state["node"]`` may list any superset of this rank's nodes in any order
+        (e.g. every node of the mesh, gathered); w_n = w afterwards and the lagged
+        curvature is recomputed.
+
+        Raises:
+            SolverError: a local node is missing from ``state``.
+        """
+        node = np.asarray(state["node"], dtype=np.int64)
+        order = np.argsort(node, kind="stable")
+        sorted_nodes = node[order]
+        mine = self.node_index()
+        pos = np.searchsorted(sorted_nodes, mine)
+        pos = np.minimum(pos, max(len(sorted_nodes) - 1, 0))
+        found = len(sorted_nodes) > 0 and bool(np.all(sorted_nodes[pos] == mine))
+        if not bool(self.comm.allreduce(int(found), op=MPI.MIN)):
+            raise SolverError("the state does not cover every node of this mesh")
+        take = order[pos]
+        for name, dofs in zip(FIELDS, self.dofs, strict=True):
+            self.w.x.array[dofs.ravel()] = np.asarray(state[name], dtype=float)[take]
+        self.w.x.scatter_forward()
+        psi_e = state.get("psi_e")
+        self._accept_state(
+            float(psi_e) if psi_e is not None else self.params.f * float(state["potential"])
+        )
+
+    def save(self) -> list[np.ndarray]:
+        """Copies of the local arrays of w and of E (for :meth:`restore`)."""
+        return self.system.save_state()
+
+    def restore(self, saved: list[np.ndarray]) -> None:
+        """Put back a :meth:`save`."""
+        self.system.restore_state(saved)
+
+    # ---------------------------------------------------------------- measures
+    def supply_current(self) -> float:
+        """Ionic current fed in through the top boundary, A/m^2 of electrode (collective)."""
+        local = dolfinx.fem.assemble_scalar(self._supply_form)
+        return float(self.comm.allreduce(local, op=MPI.SUM)) / self.width
+
+    def deposited(self) -> float:
+        """Zn in the deposit, mol per m of depth: rho_m * integral(porosity xi) (collective).
+
+        (``chen2015``: porosity q(xi), see :func:`~zndeposit.physics.model.build_forms`.)
+        """
+        local = dolfinx.fem.assemble_scalar(self._deposit_form)
+        return self.params.rho_m * self.comm.allreduce(local, op=MPI.SUM)
+
+    @property
+    def potential(self) -> float:
+        """Electrode potential E vs the reservoir (or counter electrode), V (collective)."""
+        if self.galvanostatic:
+            return self.system.global_values[0] / self.params.f
+        return float(self.settings.potential)
+
+    @property
+    def unknowns(self) -> int:
+        """Global number of field unknowns (3 per node)."""
+        im = self.space.dofmap.index_map
+        return int(im.size_global * self.space.dofmap.index_map_bs)
+
+    def xi_change(self) -> float:
+        """Largest |xi - xi_n| over the mesh (collective)."""
+        d = self.w.x.array[self.dofs[0]] - self.w_n.x.array[self.dofs[0]]
+        local = float(np.max(np.abs(d))) if d.size else 0.0
+        return float(self.comm.allreduce(local, op=MPI.MAX))
+
+    # -------------------------------------------------------------------- solve
+    def solve(self, dt: float) -> SolveResult:
+        """Newton for one backward-Euler step of length dt (s) from w_n; w holds the result.
+
+        Raises:
+            SolverError: PETSc or a form evaluation failed (not mere divergence).
+        """
+        self.dt.value = dt
+        if self.galvanostatic:
+            self.offset.value = constraint_offset(
+                self.params, dt, self.settings.current_density, self.width
+            )
+        return self.system.solve()
+
+    def guard_failure(self) -> str | None:
+        """Which guard rejects a converged step (None: all pass; collective)."""
+        arr = self.w.x.array
+        finite = np.all(np.isfinite(arr)) and np.all(np.isfinite(self.psi_e.x.array))
+        if not self._agree(bool(finite)):
+            return "guard: a non-finite value in the solution"
+        xi = arr[self.dofs[0]]
+        if not self._agree(bool(np.all((xi > XI_MIN) & (xi < XI_MAX)))):
+            return f"guard: xi outside ({XI_MIN:g}, {XI_MAX:g})"
+        return None
+
+    def _agree(self, ok: bool) -> bool:
+        return bool(self.comm.allreduce(int(ok), op=MPI.MIN))
+
+    def advance(self, t: float) -> None:
+        """Make the accepted w the previous state at time t (s): w_n, curvature, noise."""
+        if self.noise is not None:
+            self.noise.update(t)  # acts from the next step on
+        self.w_n.x.array[:] = self.w.x.array
+        if self.params.formulation == "sharp":
+            self.curvature_projector.update()
+
+    def set_time(self, t: float) -> None:
+        """Bring time-dependent coefficients (the noise draw) to time t (s)."""
+        if self.noise is not None:
+            self.noise.update(t)
+
+    def destroy(self) -> None:
+        """Free the PETSc objects (collective); the model is unusable afterwards."""
+        self.system.destroy()

@@ -1,0 +1,300 @@
+"""The time loop: adaptive dt, guards, Faraday bookkeeping, callbacks.
+
+A :class:`Stepper` marches a :class:`~zndeposit.solver.model.DepositionModel`
+in time with backward-Euler steps chosen by a
+:class:`~zndeposit.solver.stepping.StepController`: it never accepts a
+non-converged step, lands on every output time, counts the charge passed
+(Faraday's law checked every step) and calls back after outputs, accepted and
+rejected steps. It is fed a narrow :class:`StepperSettings` (no case file).
+
+Two hooks for what outlives one mesh or one process:
+
+- :meth:`Stepper.replace_model` swaps in a model on a new mesh (the adaptive
+  remesher, every N steps) keeping t, the charge passed, the deposit
+  reference, the step controller and the statistics;
+- :meth:`Stepper.checkpoint_state` / :meth:`Stepper.restore_checkpoint_state`:
+  everything of the loop as plain JSON values (checkpoints, restarts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from zndeposit.errors import SolverError
+from zndeposit.log import get_logger
+from zndeposit.solver.stepping import REJECT_RATIO, StepController
+
+if TYPE_CHECKING:
+    from zndeposit.case.schema import Case
+    from zndeposit.solver.model import DepositionModel
+    from zndeposit.solver.system import SolveResult
+
+
+@dataclass
+class StepRecord:
+    """One accepted step: time (s), dt (s), Newton/linear iterations, E (V), Faraday mismatch."""
+
+    t: float
+    dt: float
+    newton: int
+    linear: int
+    potential: float
+    current: float
+    deposited: float  # mol/m (per unit depth) of Zn above the initial state
+    passed: float  # mol/m of electrons / n passed
+    faraday_mismatch: float
+    supply: float = float("nan")  # ionic current fed in through the top, A/m^2 (consistent)
+
+
+@dataclass
+class RunStatistics:
+    """Counters of a run (``history``: every accepted step since the start of this process)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    newton: int = 0
+    linear: int = 0
+    history: list[StepRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepperSettings:
+    """Time-stepping settings (s unless said otherwise).
+
+    Attributes:
+        end_time: simulated time to reach, s.
+        dt_initial, dt_min, dt_max: first, smallest and largest step, s.
+        dt_growth: dt factor after a step with <= ``target_newton_iterations``.
+        dt_cutback: dt factor after a failed step.
+        target_newton_iterations: Newton iterations considered easy.
+        max_xi_change: bound on max |xi - xi_n| per step (None: no bound).
+        output_times: times to land on exactly (outputs), s.
+    """
+
+    end_time: float
+    dt_initial: float = 1e-3
+    dt_min: float = 1e-8
+    dt_max: float = 10.0
+    dt_growth: float = 1.5
+    dt_cutback: float = 0.5
+    target_newton_iterations: int = 5
+    max_xi_change: float | None = 0.05
+    output_times: tuple[float, ...] = ()
+
+    @classmethod
+    def from_case(cls, case: Case, end_time: float) -> StepperSettings:
+        """The ``numerics`` of a case, run to ``end_time`` (s)."""
+        num = case.numerics
+        return cls(
+            end_time=end_time, dt_initial=num.dt_initial, dt_min=num.dt_min, dt_max=num.dt_max,
+            dt_growth=num.dt_growth, dt_cutback=num.dt_cutback,
+            target_newton_iterations=num.target_newton_iterations,
+            max_xi_change=None if num.max_xi_change == "none" else float(num.max_xi_change),
+        )  # fmt: skip
+
+
+#: controller fields saved in a checkpoint
+_CONTROLLER_STATE = ("dt", "_saved_dt")
+
+
+class Stepper:
+    """March a model in time (collective: every rank calls every method).
+
+    Args:
+        model: the model, its state set (``t = 0``, or restored afterwards).
+        settings: time-stepping settings.
+        diagnose: ``diagnose(stepper, check)`` -> the message of a run that cannot go
+            on (dt below dt_min); default: the check itself.
+    """
+
+    def __init__(
+        self,
+        model: DepositionModel,
+        settings: StepperSettings,
+        *,
+        diagnose: Callable[[Stepper, str], str] | None = None,
+    ) -> None:
+        self.model = model
+        self.settings = s = settings
+        self.log = get_logger()
+        self.diagnose = diagnose
+        self.t = 0.0
+        self.end_time = s.end_time
+        self.passed = 0.0
+        self.deposit0 = model.deposited()
+        self.stats = RunStatistics()
+        self.last_change: float | None = None
+        self.controller = StepController(
+            dt=s.dt_initial, dt_min=s.dt_min, dt_max=s.dt_max, growth=s.dt_growth,
+            cutback=s.dt_cutback, target_iterations=s.target_newton_iterations,
+            milestones=[*s.output_times, s.end_time], max_change=s.max_xi_change,
+        )  # fmt: skip
+        #: ``callback(stepper, old_model)`` after every :meth:`replace_model`
+        self.on_replace: list[Callable[[Stepper, DepositionModel], None]] = []
+        self._saved: list | None = None
+
+    # ------------------------------------------------------------------ hooks
+    def replace_model(self, model: DepositionModel, *, destroy_old: bool = True) -> None:
+        """Continue on ``model`` (e.g. a new mesh) whose state the caller has set.
+
+        Keeps t, the charge passed, the deposit reference :attr:`deposit0`, the step
+        controller and the statistics; the new model's time-dependent coefficients
+        are brought to t. The caller transfers the state (conserving the deposit, so
+        Faraday's law stays exact across the swap). Calls :attr:`on_replace`.
+        """
+        old = self.model
+        model.set_time(self.t)
+        self.model = model
+        self._saved = None
+        for callback in self.on_replace:
+            callback(self, old)
+        if destroy_old and old is not model:
+            old.destroy()
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """Everything of the loop as JSON values: t, passed, deposit0, controller, counters."""
+        st = self.stats
+        return {
+            "t": self.t,
+            "end_time": self.end_time,
+            "passed": self.passed,
+            "deposit0": self.deposit0,
+            "controller": {k: getattr(self.controller, k) for k in _CONTROLLER_STATE},
+            "stats": {
+                "accepted": st.accepted,
+                "rejected": st.rejected,
+                "newton": st.newton,
+                "linear": st.linear,
+            },
+            "last_record": asdict(st.history[-1]) if st.history else None,
+        }
+
+    def restore_checkpoint_state(self, data: dict[str, Any]) -> None:
+        """Put back a :meth:`checkpoint_state` (the model's state is restored separately)."""
+        self.t = float(data["t"])
+        self.passed = float(data["passed"])
+        self.deposit0 = float(data["deposit0"])
+        for key, value in data["controller"].items():
+            if key in _CONTROLLER_STATE:
+                setattr(self.controller, key, None if value is None else float(value))
+        st = data["stats"]
+        self.stats = RunStatistics(
+            int(st["accepted"]), int(st["rejected"]), int(st["newton"]), int(st["linear"])
+        )
+        if data.get("last_record"):
+            self.stats.history.append(StepRecord(**data["last_record"]))
+        self.model.set_time(self.t)
+
+    # ------------------------------------------------------------------- steps
+    def step(self, dt: float) -> tuple[bool, SolveResult]:
+        """Try one backward-Euler step of length dt (s); on failure the state is restored."""
+        model = self.model
+        self._saved = saved = model.save()
+        try:
+            result = model.solve(dt)
+        except SolverError:
+            model.restore(saved)
+            raise
+        ok = result.converged
+        if ok and (guard := model.guard_failure()) is not None:
+            ok, result = False, result._replace(reason=guard)
+        elif not ok:
+            result = result._replace(
+                reason=f"Newton: {result.reason} after {result.newton_iterations} iterations"
+            )
+        self.last_change = model.xi_change() if ok else None
+        if not ok:
+            model.restore(saved)
+        return ok, result
+
+    def run(
+        self,
+        output_times: list[float] | None = None,
+        on_output: Callable[[Any], None] | None = None,
+        on_step: Callable[[Any, StepRecord], None] | None = None,
+        on_reject: Callable[[Any, float, str], None] | None = None,
+        should_stop: Callable[[Any], bool] | None = None,
+        *,
+        initial_output: bool | None = None,
+    ) -> RunStatistics:
+        """March to the end time; call ``on_output`` at t = 0 and every output time.
+
+        ``on_reject(stepper, dt, reason)`` follows every rejected step;
+        ``should_stop(stepper)`` (collective) is asked before every step and ends the
+        loop at the last accepted one. ``output_times`` (s) replace the settings'
+        ones. ``initial_output`` (default: when t = 0) calls ``on_output`` first;
+        outputs at or before the current t are skipped (a restart).
+
+        Raises:
+            SolverError: dt fell below dt_min (message from ``diagnose``).
+        """
+        ctl = self.controller
+        times = self.settings.output_times if output_times is None else output_times
+        outs = sorted(set(times))
+        ctl.milestones = sorted([*outs, self.end_time])
+        if initial_output is None:
+            initial_output = self.t == 0.0
+        if on_output and initial_output:
+            on_output(self)
+        next_out = [t for t in outs if t > 0 and t > self.t * (1 + 1e-12)]
+        while self.t < self.end_time * (1 - 1e-12):
+            if should_stop is not None and should_stop(self):
+                break
+            dt = ctl.propose(self.t)
+            ok, result = self.step(dt)
+            change = self.last_change
+            if ok and change is not None and ctl.too_large(change):
+                self.model.restore(self._saved)
+                reason = (
+                    f"step size: xi changed by {change:.3f} > "
+                    f"{REJECT_RATIO:g} x numerics.max_xi_change"
+                )
+                ok, result = False, result._replace(reason=reason)
+            else:
+                change = None
+            if not ok:
+                self.stats.rejected += 1
+                self.log.debug(f"step rejected at t={self.t:.4g} s, dt={dt:.3g} ({result.reason})")
+                if on_reject is not None:
+                    on_reject(self, dt, str(result.reason))
+                if not ctl.rejected(dt, change):
+                    reason = str(result.reason)
+                    raise SolverError(self.diagnose(self, reason) if self.diagnose else reason)
+                continue
+            self._accept(dt, result)
+            ctl.accepted(result.newton_iterations, dt, self.last_change or 0.0)
+            if on_step:
+                on_step(self, self.stats.history[-1])
+            while next_out and next_out[0] <= self.t * (1 + 1e-12):
+                next_out.pop(0)
+                if on_output:
+                    on_output(self)
+        return self.stats
+
+    def _accept(self, dt: float, result: SolveResult) -> None:
+        model = self.model
+        p = model.params
+        supply = model.supply_current()  # before the lagged fields move on
+        self.t += dt
+        before = self.stats.history[-1].deposited if self.stats.history else 0.0
+        model.advance(self.t)
+        dep = model.deposited() - self.deposit0
+        n, F = p.n, p.faraday
+        if model.galvanostatic:
+            current = model.settings.current_density
+            self.passed += current * model.width * dt / (n * F)
+        else:
+            self.passed = dep  # potentiostatic: the passed charge is what the metal took
+            current = (dep - before) * n * F / (dt * model.width)
+        mismatch = abs(dep - self.passed) / max(abs(self.passed), 1e-300)
+        self.stats.accepted += 1
+        self.stats.newton += result.newton_iterations
+        self.stats.linear += result.linear_iterations
+        self.stats.history.append(
+            StepRecord(self.t, dt, result.newton_iterations, result.linear_iterations,
+                       model.potential, current, dep, self.passed, mismatch, supply)
+        )  # fmt: skip
+        if model.galvanostatic and mismatch > 1e-6 and self.passed > 0:
+            self.log.warning(f"Faraday mismatch {mismatch:.2e} at t = {self.t:.4g} s")
