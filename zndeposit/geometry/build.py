@@ -39,6 +39,21 @@ GEOMETRY_VERSION = 1
 SCALE = 1e6
 
 
+@dataclass(frozen=True)
+class BackgroundSizes:
+    """Target element sizes on a triangle mesh covering the domain (micrometres).
+
+    Attributes:
+        points_um: (n, 2 or 3) vertex coordinates, um.
+        cells: (m, 3) vertex indices of the triangles.
+        sizes_um: (n,) element size wanted at every vertex, um.
+    """
+
+    points_um: np.ndarray
+    cells: np.ndarray
+    sizes_um: np.ndarray
+
+
 @dataclass
 class BuiltModel:
     """What :func:`build_model` made (lengths in m).
@@ -136,11 +151,14 @@ def _nucleus(nuc: Nucleus, surf: InitialSurface) -> list[tuple[int, int]]:
     return out
 
 
-def build_model(case: Case, sizes: MeshSizes | None = None) -> BuiltModel:
+def build_model(
+    case: Case, sizes: MeshSizes | None = None, background: BackgroundSizes | None = None
+) -> BuiltModel:
     """Create the OCC geometry, physical groups and size fields in the current gmsh model.
 
     gmsh must be initialised and a model added. Lengths in the model are in
-    micrometres (see :data:`SCALE`).
+    micrometres (see :data:`SCALE`). With ``background`` (an adapted mesh), the
+    element size comes from it instead of the fixed fine band.
 
     Raises:
         MeshError: when the geometry cannot be made conforming/periodic.
@@ -191,7 +209,7 @@ def build_model(case: Case, sizes: MeshSizes | None = None) -> BuiltModel:
             gmsh.model.addPhysicalGroup(1, ents, tags.FACET_TAGS[name], name)
     if case.domain.sides == "periodic":
         _make_periodic(built, w)
-    _size_fields(built)
+    _size_fields(built, background)
     return built
 
 
@@ -264,26 +282,29 @@ def _make_periodic(built: BuiltModel, w: float) -> None:
     built.periodic_pairs = pairs
 
 
-def _size_fields(built: BuiltModel) -> None:
-    """Fine band (Box field) and fibre-wall refinement, graded linearly to max_size."""
+def _size_fields(built: BuiltModel, background: BackgroundSizes | None = None) -> None:
+    """Fine band (Box field) or a background size, fibre walls, graded linearly to max_size."""
     fld = gmsh.model.mesh.field
     sz = built.sizes
     h, hmax, g = sz.band_size * SCALE, sz.max_size * SCALE, sz.grading
     w = built.surface.width * SCALE
-    box = fld.add("Box")
-    for key, val in {
-        "VIn": h,
-        "VOut": hmax,
-        "XMin": -w,
-        "XMax": 2 * w,
-        "YMin": sz.band_bottom * SCALE,
-        "YMax": sz.band_top * SCALE,
-        "ZMin": -1.0,
-        "ZMax": 1.0,
-        "Thickness": (hmax - h) / g,
-    }.items():
-        fld.setNumber(box, key, val)
-    fields = [box]
+    if background is not None:
+        fields = [_background_field(background)]
+    else:
+        box = fld.add("Box")
+        for key, val in {
+            "VIn": h,
+            "VOut": hmax,
+            "XMin": -w,
+            "XMax": 2 * w,
+            "YMin": sz.band_bottom * SCALE,
+            "YMax": sz.band_top * SCALE,
+            "ZMin": -1.0,
+            "ZMax": 1.0,
+            "Thickness": (hmax - h) / g,
+        }.items():
+            fld.setNumber(box, key, val)
+        fields = [box]
     walls = built.boundaries.get(tags.FIBRE_WALLS, [])
     if walls and sz.fibre_size is not None:
         hf = sz.fibre_size * SCALE
@@ -311,6 +332,20 @@ def _size_fields(built: BuiltModel) -> None:
         "Mesh.MeshSizeMin": min(h, (sz.fibre_size or h) * SCALE),
     }.items():
         gmsh.option.setNumber(opt, val)
+
+
+def _background_field(bg: BackgroundSizes) -> int:
+    """A PostView size field: the sizes at the vertices of a triangle mesh, interpolated."""
+    pts, cells, h = bg.points_um, bg.cells, bg.sizes_um
+    xyz = np.zeros((len(cells), 9))
+    xyz[:, 0:3] = pts[cells, 0]
+    xyz[:, 3:6] = pts[cells, 1]
+    view = gmsh.view.add("adapted sizes")
+    data = np.hstack([xyz, h[cells]])
+    gmsh.view.addListData(view, "ST", len(cells), data.ravel().tolist())
+    fld = gmsh.model.mesh.field.add("PostView")
+    gmsh.model.mesh.field.setNumber(fld, "ViewTag", view)
+    return fld
 
 
 def generate(algorithm: int = 6, optimise: bool = True) -> None:

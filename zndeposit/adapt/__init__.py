@@ -1,0 +1,1 @@
+"""Adaptive meshes: target sizes from the solution, gmsh remeshing, conservative transfer."""
