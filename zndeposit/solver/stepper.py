@@ -133,6 +133,8 @@ class Stepper:
         )  # fmt: skip
         #: ``callback(stepper, old_model)`` after every :meth:`replace_model`
         self.on_replace: list[Callable[[Stepper, DepositionModel], None]] = []
+        #: ``hook(stepper)`` after every accepted step and its outputs (e.g. mesh adaptation)
+        self.after_step: list[Callable[[Stepper], None]] = []
         self._saved: list | None = None
 
     # ------------------------------------------------------------------ hooks
@@ -271,6 +273,8 @@ class Stepper:
                 next_out.pop(0)
                 if on_output:
                     on_output(self)
+            for hook in self.after_step:
+                hook(self)
         return self.stats
 
     def _accept(self, dt: float, result: SolveResult) -> None:
