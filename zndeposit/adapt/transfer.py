@@ -48,6 +48,15 @@ class Transferable(Protocol):
     params: Any
     comm: Any
 
+    @property
+    def potential(self) -> float:
+        """Electrode potential E, V (collective)."""
+        ...
+
+    def accept_transferred_state(self, psi_e: float) -> None:
+        """After w is set: w_n = w, the scaled E set, lagged fields recomputed."""
+        ...
+
     def deposited(self) -> float:
         """Metal in the deposit, mol per m of depth (collective)."""
         ...
@@ -128,7 +137,7 @@ def _secant(f: Any, target: float, x1: float) -> float:
 
 
 def interpolate_state(old: Transferable, new: Transferable) -> None:
-    """xi, u, psi of ``old`` onto ``new``'s mesh (collective); E copied; no correction."""
+    """xi, u, psi of ``old`` onto ``new``'s mesh (collective); no correction."""
     mesh = new.space.mesh
     tdim = mesh.topology.dim
     cmap = mesh.topology.index_map(tdim)
@@ -145,7 +154,6 @@ def interpolate_state(old: Transferable, new: Transferable) -> None:
         dest.interpolate_nonmatching(src, cells, data)
         new.w.x.array[new.dofs[i]] = dest.x.array
     new.w.x.scatter_forward()
-    new.psi_e.x.array[:] = old.psi_e.x.array[0] if old.psi_e.x.array.size else 0.0
 
 
 def transfer_state(old: Transferable, new: Transferable, top_y: float | None) -> TransferReport:
@@ -179,7 +187,8 @@ def transfer_state(old: Transferable, new: Transferable, top_y: float | None) ->
     u = new.dofs[1]
     new.w.x.array[u] += delta * salt.weight.x.array
     new.w.x.scatter_forward()
-    new.w_n.x.array[:] = new.w.x.array
+    # w_n = w, E copied, lagged curvature/normal recomputed on the new mesh
+    new.accept_transferred_state(old.potential * old.params.f)
     return TransferReport(
         dep_before, dep_interp, dep_after, salt_before, salt_interp, salt_after, alpha, delta
     )

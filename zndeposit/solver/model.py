@@ -293,6 +293,10 @@ class DepositionModel:
         self.w.x.scatter_forward()
         self._accept_state(self.params.f * potential)
 
+    def accept_transferred_state(self, psi_e: float) -> None:
+        """After w was set by a transfer from another mesh: w_n = w, psi_E, lagged fields."""
+        self._accept_state(psi_e)
+
     def _accept_state(self, psi_e: float | None) -> None:
         """w_n = w, psi_E set (galvanostatic: given), lagged curvature recomputed."""
         if not self.galvanostatic or psi_e is None:
