@@ -116,7 +116,7 @@ def _cmd_mesh(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from zndeposit.fem import MPI
     from zndeposit.log import setup_logging
-    from zndeposit.solver.driver import run_case
+    from zndeposit.solver.driver import restart_run, run_case
     from zndeposit.units import parse_quantity
 
     comm = MPI.COMM_WORLD
@@ -124,16 +124,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     max_wall = parse_quantity(args.max_wall, "s") if args.max_wall else None
     if args.max_rejections < 1:
         raise SystemExit("--max-rejections expects a positive number")
-    loaded = _load(args)
-    if loaded.cost is not None:
-        log.info(f"{args.case}: {loaded.cost.text()}")
-    for w in loaded.warnings:  # the warnings validate gives, before hours of solving
-        log.warning(str(w))
-    out = Path(args.output) if args.output else Path("runs") / Path(args.case).stem
-    metrics = run_case(
-        loaded, out, cache_dir=Path(args.cache), overwrite=args.overwrite,
-        progress=not args.no_progress, max_wall=max_wall, max_rejections=args.max_rejections,
-    )  # fmt: skip
+    options = {
+        "progress": not args.no_progress,
+        "max_wall": max_wall,
+        "max_rejections": args.max_rejections,
+    }
+    if args.restart is not None:
+        flags = {"a case file": args.case, "--set": args.set, "--overwrite": args.overwrite}
+        given = [name for name, on in {**flags, "-o": args.output}.items() if on]
+        if given:
+            raise SystemExit(
+                f"run --restart RUN_DIR continues the run with its own case.resolved.toml and "
+                f"folder: drop {', '.join(given)}"
+            )
+        out = Path(args.restart)
+        metrics = restart_run(out, **options)
+    else:
+        if args.case is None:
+            raise SystemExit("run needs a case file (or --restart RUN_DIR to continue a run)")
+        loaded = _load(args)
+        if loaded.cost is not None:
+            log.info(f"{args.case}: {loaded.cost.text()}")
+        for w in loaded.warnings:  # the warnings validate gives, before hours of solving
+            log.warning(str(w))
+        out = Path(args.output) if args.output else Path("runs") / Path(args.case).stem
+        metrics = run_case(
+            loaded, out, cache_dir=Path(args.cache), overwrite=args.overwrite, **options
+        )
     if comm.rank == 0:
         from zndeposit.io.summary import run_summary
 
@@ -248,7 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_cmd_mesh)
 
     r = sub.add_parser("run", help="evolve the deposit of a case into a run directory")
-    r.add_argument("case")
+    r.add_argument("case", nargs="?", help="the case file (not with --restart)")
+    r.add_argument(
+        "--restart",
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last checkpoint (docs/restart.md)",
+    )
     r.add_argument("-o", "--output", help="run directory (default: runs/<case name>)")
     r.add_argument("--cache", default="meshes/cache", help="mesh cache (default: meshes/cache)")
     r.add_argument(

@@ -53,7 +53,9 @@ def test_signal_ends_the_run_interrupted_with_intact_outputs(tmp_path, sig, code
     assert proc.returncode == code, text
     assert "Traceback" not in text and "error code" not in text.lower()
     last = text.strip().splitlines()[-1]
-    assert last.startswith("interrupted:") and "to run it again: zndeposit run" in last
+    assert (
+        last.startswith("interrupted:") and "to run it again from the start: zndeposit run" in last
+    )
     m = _manifest(out)
     assert m["status"] == "interrupted" and signal.Signals(sig).name in m["error"]
     with (out / "metrics.csv").open() as fh:

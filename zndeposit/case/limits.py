@@ -93,6 +93,13 @@ KEY_BOUNDS: dict[str, Bound] = {
         "beyond 100 elements across the interface the result no longer changes, only the cost",
     ),
     "output.count": (None, 10000, "10,000 outputs is more frames than any figure uses"),
+    "output.checkpoint_interval": (
+        1.0,
+        1e7,
+        "checkpoints more often than every second of wall time cost more than they save; "
+        "1e7 s (116 days) outlasts any job",
+    ),
+    "output.checkpoint_steps": (None, 1e7, "a run of more than 1e7 steps is not checkpointed"),
     "interface.fold": (None, 12, "crystal symmetry folds are 2, 3, 4, 6 (12 at most)"),
     "electrolyte.cation_valence": (None, 4, "ions carry at most 4 charges"),
     "electrolyte.anion_valence": (None, 4, "ions carry at most 4 charges"),

@@ -449,6 +449,17 @@ class Output(Section):
         description="also write every output as a VTU in fields/snapshots/ "
         "(read by zndeposit render and report)",
     )
+    checkpoint_interval: Time(gt=0) | Literal["none"] = Field(
+        "10 min",
+        description="wall-clock time between checkpoints of the full state (for "
+        'zndeposit run --restart; docs/restart.md); "none": no checkpoints on a timer',
+    )
+    checkpoint_steps: int = Field(
+        0, ge=0, description="also checkpoint every this many accepted steps (0: off)"
+    )
+    checkpoint_at_outputs: bool = Field(
+        True, description="also checkpoint at every output time (and on SIGINT/SIGTERM)"
+    )
 
 
 class Case(Section):

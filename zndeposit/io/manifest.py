@@ -222,6 +222,22 @@ class Manifest:
         self.data.update(extra)
         self.write()
 
+    def resume(self, restart: dict[str, Any]) -> None:
+        """Continue the manifest of an earlier process of this run (``--restart``).
+
+        Keeps everything recorded, sets status ``running`` again and appends
+        ``restart`` (when, from which checkpoint, ...) to the list ``restarts``.
+        """
+        self._t0 = time.perf_counter()
+        try:
+            old = self.read(self.path) if self.rank == 0 else {}
+        except (OSError, ValueError):
+            old = {}
+        self.data = {**old, "status": "running", "error": None, "end_time": None}
+        self.data["restarts"] = [*old.get("restarts", []), {"start_time": _now(), **restart}]
+        self.data["mpi_size"] = self.size
+        self.write()
+
     def update(self, **entries: Any) -> None:
         """Merge entries (dicts are merged one level deep) and rewrite the file.
 
@@ -307,7 +323,11 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:  # a killed process not yet reaped by its parent (zombie) is dead
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2 :][:1] != "Z"
+    except (OSError, ValueError):
+        return True
 
 
 def liveness(data: Mapping[str, Any], now: float | None = None) -> tuple[str, str]:

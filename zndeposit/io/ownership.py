@@ -27,7 +27,14 @@ from zndeposit.io.manifest import atomic_write_text, liveness
 
 MARKER = ".zndeposit-run.json"
 #: what a run writes at its top level (the marker lists what is below them)
-RUN_ENTRIES = ("case.resolved.toml", "manifest.json", "metrics.csv", "run.log", "fields")
+RUN_ENTRIES = (
+    "case.resolved.toml",
+    "manifest.json",
+    "metrics.csv",
+    "run.log",
+    "fields",
+    "checkpoints",
+)
 #: files a sweep puts into a member folder before the run (zndeposit's, never deleted here)
 SWEEP_FILES = ("member.json", "member.toml", "stdout.log", ".member.lock")
 
@@ -138,6 +145,42 @@ def prepare_run_folder(folder: Path, overwrite: bool) -> list[str]:
     (folder / MARKER).unlink(missing_ok=True)
     write_marker(folder)
     return kept + foreign
+
+
+def restart_issue(folder: Path) -> str | None:
+    """Why the run in ``folder`` cannot be continued with ``--restart`` (None: it can).
+
+    Refused: no folder, no zndeposit run, a run whose process is alive, a run
+    that finished, no resolved case, no intact checkpoint.
+    """
+    from zndeposit.io.checkpoint import latest_checkpoint
+
+    if not folder.is_dir():
+        return f"{folder} is not a folder holding a run: nothing to restart"
+    marker = _read_json(folder / MARKER)
+    if marker.get("written_by") != "zndeposit" and not _is_legacy_run(folder):
+        return f"{folder} holds no zndeposit run: nothing to restart"
+    manifest = _read_json(folder / "manifest.json")
+    state, why = liveness(manifest)
+    if state == "live" and manifest.get("heartbeat", {}).get("pid") != os.getpid():
+        return (
+            f"{folder} holds a run that is still running ({why}): stop it first "
+            "(SIGTERM writes a checkpoint) or wait for it"
+        )
+    if manifest.get("status") == "finished":
+        return (
+            f"the run in {folder} completed (status finished): there is nothing to continue "
+            "(to run it again: zndeposit run CASE -o DIR --overwrite)"
+        )
+    if not (folder / "case.resolved.toml").is_file():
+        return f"{folder} has no case.resolved.toml: it cannot be continued"
+    if latest_checkpoint(folder) is None:
+        return (
+            f"{folder} holds no complete checkpoint (checkpoints/ is missing, empty or holds "
+            "only unfinished ones; see [output] checkpoint_* keys): it cannot be continued; "
+            "run it again with --overwrite"
+        )
+    return None
 
 
 def folder_error(folder: Path, exc: OSError) -> str:

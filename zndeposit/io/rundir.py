@@ -26,7 +26,7 @@ from zndeposit.errors import OutputDirError
 from zndeposit.io.closing import Closing
 from zndeposit.io.manifest import Manifest, atomic_write_text
 from zndeposit.io.metrics_csv import Column, MetricsWriter
-from zndeposit.io.ownership import folder_error, prepare_run_folder, write_marker
+from zndeposit.io.ownership import folder_error, prepare_run_folder, restart_issue, write_marker
 from zndeposit.log import LOGGER_NAME
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ class RunDirectory(Closing):
         comm: MPI communicator (``.rank``, ``.size``, ``.bcast``), or None for serial.
         overwrite: remove the files of a previous (ended) run in ``path`` first.
         log: attach a ``run.log`` file handler to the ``zndeposit`` logger (rank 0).
+        restart: continue the run in ``path`` (nothing is deleted; refused as
+            :func:`~zndeposit.io.ownership.restart_issue` says).
 
     Raises:
         OutputDirError: ``path`` is a file, below a file, not writable, not empty and
@@ -71,6 +73,7 @@ class RunDirectory(Closing):
         *,
         overwrite: bool = False,
         log: bool = True,
+        restart: bool = False,
     ):
         self.path = Path(path)
         self.comm = comm
@@ -79,8 +82,12 @@ class RunDirectory(Closing):
         error: str | None = None
         if self.rank == 0:
             try:
-                prepare_run_folder(self.path, overwrite)
-                self.fields_dir.mkdir(exist_ok=True)
+                if restart:
+                    error = restart_issue(self.path)
+                else:
+                    prepare_run_folder(self.path, overwrite)
+                if error is None:
+                    self.fields_dir.mkdir(exist_ok=True)
             except OutputDirError as exc:
                 error = str(exc)
             except OSError as exc:
@@ -131,6 +138,34 @@ class RunDirectory(Closing):
 
         return self.fields_dir / SNAPSHOT_DIR
 
+    def field_segment(self) -> Path:
+        """Folder for the field files of a new segment (rank 0 decides; others get it).
+
+        ``fields/`` for a new run, then ``fields/restart_01``, ``fields/restart_02``,
+        ... for each restart (a VTX file cannot be appended to).
+        """
+        path = self._field_segment() if self.rank == 0 else None
+        return Path(self.comm.bcast(path, root=0)) if self.comm is not None else Path(path)
+
+    def _field_segment(self) -> Path:
+        if not any(self.fields_dir.glob("*.bp")) and not (self.fields_dir / "fields.xdmf").exists():
+            return self.fields_dir
+        k = 1
+        while (self.fields_dir / f"restart_{k:02d}").exists():
+            k += 1
+        return self.fields_dir / f"restart_{k:02d}"
+
+    def truncate_metrics(self, rows: int) -> None:
+        """Keep the header and the first ``rows`` complete rows of ``metrics.csv`` (rank 0).
+
+        A restart drops the rows written after its checkpoint (and a partial last line).
+        """
+        if self.rank != 0 or not self.metrics_path.exists():
+            return
+        text = self.metrics_path.read_text(encoding="utf-8")
+        complete = text.split("\n")[:-1]  # a last line without its newline is partial
+        atomic_write_text(self.metrics_path, "\n".join(complete[: 1 + rows]) + "\n")
+
     # --- content ---------------------------------------------------------------------------
     def write_case(self, text: str) -> None:
         """Write the resolved case TOML (e.g. ``resolved_toml(case)``) atomically."""
@@ -142,12 +177,15 @@ class RunDirectory(Closing):
         return MetricsWriter(self.metrics_path, columns, self.comm, append=append)
 
     def field_writer(
-        self, fields: Mapping[str, Function], formats: Iterable[str] = ("vtx",)
+        self,
+        fields: Mapping[str, Function],
+        formats: Iterable[str] = ("vtx",),
+        directory: Path | None = None,
     ) -> FieldWriter:
-        """A :class:`~zndeposit.io.fields.FieldWriter` on ``fields/`` (collective)."""
+        """A :class:`~zndeposit.io.fields.FieldWriter` on ``fields/`` or ``directory``."""
         from zndeposit.io.fields import FieldWriter
 
-        return FieldWriter(self.fields_dir, fields, formats)
+        return FieldWriter(directory or self.fields_dir, fields, formats)
 
     def snapshot_writer(self, regions: Mapping[int, str] | None = None) -> SnapshotWriter:
         """A :class:`~zndeposit.io.snapshots.SnapshotWriter` on ``fields/snapshots/``."""

@@ -262,6 +262,26 @@ class SnapshotWriter(Closing):
         if self.rank == 0:
             self.directory.mkdir(parents=True, exist_ok=True)
 
+    def resume(self, count: int) -> None:
+        """Continue after the first ``count`` snapshots of the index (a restart; rank 0).
+
+        Later entries are dropped from the index and the PVD at once; their VTU
+        files are overwritten by the next writes.
+        """
+        if self.rank != 0:
+            return
+        data: dict[str, Any] | None = None
+        try:
+            data = json.loads((self.directory / INDEX_FILE).read_text(encoding="utf-8"))
+            entries = list(data.get("snapshots", []))[:count]
+        except (OSError, ValueError, AttributeError):
+            entries = []
+        self.entries = entries
+        if isinstance(data, dict):
+            data["snapshots"] = entries
+            atomic_write_text(self.directory / PVD_FILE, _pvd_text(entries))
+            atomic_write_text(self.directory / INDEX_FILE, json.dumps(data, indent=1) + "\n")
+
     def write_fields(
         self,
         fields: Mapping[str, Function],

@@ -25,13 +25,20 @@ import numpy as np
 
 from zndeposit.case.load import LoadedCase, case_hash
 from zndeposit.case.resolve import resolved_toml
-from zndeposit.errors import MeshError, RunInterrupted, SolverError
+from zndeposit.errors import MeshError, OutputDirError, RunInterrupted, SolverError
 from zndeposit.fem import MPI
 from zndeposit.geometry.mesh import build_mesh_on_rank0, load_mesh
 from zndeposit.io.manifest import Timer
 from zndeposit.io.metrics_csv import standard_columns
 from zndeposit.io.rundir import RunDirectory
 from zndeposit.log import get_logger
+from zndeposit.solver.checkpointing import (
+    Checkpointer,
+    OutputBook,
+    find_checkpoint,
+    restore,
+    restore_observer,
+)
 from zndeposit.solver.observe import Observer
 from zndeposit.solver.simulation import Simulation, StepRecord
 
@@ -174,68 +181,103 @@ def run_case(
     comm: MPI.Comm | None = None,
     max_wall: float | None = None,
     max_rejections: int = MAX_CONSECUTIVE_REJECTIONS,
+    restart: bool = False,
 ) -> Path:
     """Run a case into ``out_dir``; returns the metrics CSV path.
 
     SIGINT and SIGTERM end the run after the current step with every output
-    flushed (status ``interrupted``); ``max_wall`` (s) and ``max_rejections``
-    (consecutive rejected steps) end it with status ``failed``.
+    flushed and a checkpoint written (status ``interrupted``); ``max_wall`` (s)
+    and ``max_rejections`` (consecutive rejected steps) end it with status
+    ``failed``. ``restart`` continues the run in ``out_dir`` from its newest
+    checkpoint (``loaded``: its ``case.resolved.toml``; :func:`restart_run`).
 
     Raises:
         SolverError: dt fell below dt_min, too many rejections in a row, or the wall
             budget ran out (after saving the last good state).
         RunInterrupted: SIGINT/SIGTERM (after saving the last good state).
-        OutputDirError: ``out_dir`` cannot be used.
+        OutputDirError: ``out_dir`` cannot be used (or not be continued).
     """
     comm = comm or MPI.COMM_WORLD
     log = get_logger()
     timer = Timer()
-    _check_cache(Path(cache_dir))
-    rd = RunDirectory(out_dir, comm, overwrite=overwrite)
-    rd.write_case(resolved_toml(loaded.case))
-    rd.manifest.start(
-        case_path=str(loaded.path), case_hash=case_hash(loaded.data), command=sys.argv
-    )
+    if not restart:
+        _check_cache(Path(cache_dir))
+    rd = RunDirectory(out_dir, comm, overwrite=overwrite, restart=restart)
+    ckpt = find_checkpoint(rd.path, comm) if restart else None
+    if ckpt is None:
+        rd.write_case(resolved_toml(loaded.case))
+        rd.manifest.start(
+            case_path=str(loaded.path), case_hash=case_hash(loaded.data), command=sys.argv
+        )
+    else:
+        rd.manifest.resume({"command": sys.argv, "checkpoint": ckpt.path.name, "t": ckpt.meta["t"]})
     beating = threading.Event()
     if comm.rank == 0:
         _heartbeat(rd.manifest, beating)
     stops = _Stops(comm, max_wall, max_rejections)
     with stops, rd.manifest.guard():
         with timer("mesh"):
-            info = build_mesh_on_rank0(loaded, comm, cache_dir)
-            stops.rearm()
-            mesh_data = load_mesh(info.msh_path, comm)
+            if ckpt is None:
+                info = build_mesh_on_rank0(loaded, comm, cache_dir)
+                stops.rearm()
+                msh_path, mesh_stats = Path(info.msh_path), info.stats
+            else:
+                msh_path, mesh_stats = ckpt.mesh_path, {}
+            mesh_data = load_mesh(msh_path, comm)
         with timer("setup"):
-            sim = Simulation(loaded, mesh_data)
+            sim = Simulation(loaded, mesh_data, initial=ckpt is None)
+            book = OutputBook() if ckpt is None else restore(sim, ckpt)
             obs = Observer(sim)
+            if ckpt is not None:
+                restore_observer(obs, ckpt)
+                log.info(
+                    f"continuing {rd.path} from {ckpt.path.name} at t = {sim.t:.6g} s "
+                    f"({len(book.times)} output(s) kept)"
+                )
         dofs = sim.space.dofmap.index_map.size_global * sim.space.dofmap.index_map_bs
-        rd.manifest.update(mesh={**info.stats, "dofs": dofs, "mpi_size": comm.size})
+        if ckpt is None:
+            rd.manifest.update(mesh={**mesh_stats, "dofs": dofs, "mpi_size": comm.size})
         log.info(f"{loaded.case.title}: {dofs} unknowns on {comm.size} rank(s)")
         times = output_times(loaded, sim.end_time)
         columns = standard_columns(obs.regions)
         fields = {k: v for k, v in obs.fields.items() if k in loaded.case.output.fields}
         bar = _progress(comm, sim.end_time, progress)
         snapshots = rd.snapshot_writer(obs.region_names) if loaded.case.output.snapshots else None
+        if ckpt is not None:
+            rd.truncate_metrics(len(book.times))
+            if snapshots is not None:
+                snapshots.resume(book.snapshots)
+        ckpts = Checkpointer(rd.path, comm, loaded.case.output, msh_path, case_hash(loaded.data))
         with (
-            rd.metrics_writer(columns) as metrics,
-            rd.field_writer(fields, tuple(loaded.case.output.formats)) as writer,
+            rd.metrics_writer(columns, append=ckpt is not None) as metrics,
+            rd.field_writer(
+                fields, tuple(loaded.case.output.formats), rd.field_segment()
+            ) as writer,
         ):
-            written: list[float] = []
             last_row: dict[str, float] = {}
 
-            def on_output(s: Simulation) -> None:
+            def checkpoint(s: Simulation) -> None:
+                with timer("checkpoint"):
+                    ckpts.save(s, obs, book)
+
+            def on_output(s: Simulation, regular: bool = True) -> None:
                 with timer("output"):
                     last_row.update(obs.metrics())
                     metrics.write(last_row)
                     writer.write(s.t)
                     if snapshots is not None:
                         obs.write_snapshot(snapshots, last_row)
-                    written.append(s.t)
-                    rd.manifest.update(progress={"t": s.t, "outputs": len(written)})
+                        book.snapshots = len(snapshots.entries)
+                    book.times.append(s.t)
+                    rd.manifest.update(progress={"t": s.t, "outputs": len(book.times)})
                     rd.record_files()
+                if regular and ckpts.at_outputs and s.t < s.end_time * (1 - 1e-12):
+                    checkpoint(s)
 
             def on_step(s: Simulation, r: StepRecord) -> None:
                 stops.rejections = 0
+                if ckpts.due_after_step(s.stats.accepted):
+                    checkpoint(s)
                 if bar is not None:
                     bar.update(task, completed=s.t, t=s.t, info=_progress_info(s, r, last_row))
 
@@ -245,22 +287,24 @@ def run_case(
                     note = f"rejected x{stops.rejections}: dt {dt:.2g} s ({reason[:40]})"
                     bar.update(task, completed=s.t, t=s.t, info=note)
 
-            task = bar.add_task("run", total=sim.end_time, t=0.0, info="") if bar else None
+            task = bar.add_task("run", total=sim.end_time, t=sim.t, info="") if bar else None
             if bar is not None:
                 bar.start()
             t0 = time.perf_counter()
             try:
                 sim.run(
                     times, on_output=on_output, on_step=on_step,
-                    on_reject=on_reject, should_stop=stops,
+                    on_reject=on_reject, should_stop=stops, initial_output=ckpt is None,
                 )  # fmt: skip
                 if stops.signal or stops.reason:
-                    if not written or written[-1] < sim.t:
-                        on_output(sim)  # the state at the last accepted step
-                    _raise_stop(stops, sim, loaded, out_dir, len(written))
+                    if ckpts.enabled:
+                        checkpoint(sim)  # before the extra output: a restart drops that row
+                    if not book.times or book.times[-1] < sim.t:
+                        on_output(sim, regular=False)  # the state at the last accepted step
+                    _raise_stop(stops, sim, loaded, out_dir, len(book.times), ckpts.enabled)
             except SolverError:
-                if not written or written[-1] < sim.t:
-                    on_output(sim)  # the last good state
+                if not book.times or book.times[-1] < sim.t:
+                    on_output(sim, regular=False)  # the last good state
                 raise
             finally:
                 beating.set()
@@ -276,10 +320,33 @@ def run_case(
                         "linear_iterations": sim.stats.linear,
                         "newton_per_step": sim.stats.newton / max(sim.stats.accepted, 1),
                     },
+                    checkpoints={"written": ckpts.written, "seconds": ckpts.seconds},
                 )  # fmt: skip
     beating.set()
     rd.close()
     return rd.metrics_path
+
+
+def restart_run(run_dir: Path, **kwargs: Any) -> Path:
+    """Continue the run in ``run_dir`` from its newest checkpoint (:func:`run_case` kwargs).
+
+    The case is the run's own ``case.resolved.toml``.
+
+    Raises:
+        OutputDirError: the run cannot be continued (no run, alive, finished, no
+            checkpoint), with the reason.
+    """
+    from zndeposit.case.load import load_case
+    from zndeposit.io.ownership import restart_issue
+    from zndeposit.io.rundir import CASE_FILE
+
+    comm = kwargs.get("comm") or MPI.COMM_WORLD
+    issue = restart_issue(Path(run_dir)) if comm.rank == 0 else None
+    issue = comm.bcast(issue, root=0)
+    if issue is not None:
+        raise OutputDirError(issue)
+    loaded = load_case(Path(run_dir) / CASE_FILE, limits=False)
+    return run_case(loaded, Path(run_dir), restart=True, **kwargs)
 
 
 def _check_cache(cache_dir: Path) -> None:
@@ -292,16 +359,22 @@ def _check_cache(cache_dir: Path) -> None:
         ) from None
 
 
-def _raise_stop(stops: _Stops, sim: Simulation, loaded: LoadedCase, out: Path, n: int) -> None:
+def _raise_stop(
+    stops: _Stops, sim: Simulation, loaded: LoadedCase, out: Path, n: int, resumable: bool
+) -> None:
     """Raise what ended the run early: RunInterrupted (signal) or SolverError (limits)."""
+    cont = f"; to continue it: zndeposit run --restart {shlex.quote(str(out))}" if resumable else ""
     if stops.reason:
-        raise SolverError(stops.reason)
+        raise SolverError(stops.reason + cont)
     assert stops.signal is not None
     name = signal.Signals(stops.signal).name
     argv = sys.argv[1:] if sys.argv[1:2] == ["run"] else ["run", str(loaded.path), "-o", str(out)]
+    if "--restart" in argv:
+        argv = ["run", str(loaded.path), "-o", str(out)]
     again = "zndeposit " + shlex.join([*argv, *([] if "--overwrite" in argv else ["--overwrite"])])
     raise RunInterrupted(
         f"stopped by {name} at t = {sim.t:.6g} s of {sim.end_time:.6g} s, {n} output(s) "
-        f"written to {out} (readable: zndeposit report {out}); to run it again: {again}",
+        f"written to {out} (readable: zndeposit report {out}){cont}; to run it again from "
+        f"the start: {again}",
         exit_code=128 + stops.signal,
     )

@@ -64,6 +64,34 @@ DEPOSIT_QUADRATURE_DEGREE = 6
 FIELDS = ("xi", "u", "psi")
 
 
+def p1_node_index(space: dolfinx.fem.FunctionSpace) -> np.ndarray:
+    """Input (gmsh) node index of every local dof of a scalar P1 space, ghosts included.
+
+    ``mesh.geometry.input_global_indices`` of the geometry node under each dof:
+    independent of the number of ranks and of the partition.
+    """
+    geo = space.mesh.geometry
+    im = space.dofmap.index_map
+    out = np.full(im.size_local + im.num_ghosts, -1, dtype=np.int64)
+    cells = space.dofmap.list
+    out[cells.ravel()] = np.asarray(geo.dofmaps[0])[: cells.shape[0]].ravel()
+    if (out < 0).any():
+        raise SolverError("a P1 dof without a geometry node (mesh of degree > 1?)")
+    return np.asarray(geo.input_global_indices, dtype=np.int64)[out]
+
+
+def node_positions(nodes: np.ndarray, wanted: np.ndarray) -> np.ndarray | None:
+    """Positions in ``nodes`` of every entry of ``wanted`` (None: one is missing; local)."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    if nodes.size == 0:
+        return None if wanted.size else np.zeros(0, dtype=np.int64)
+    order = np.argsort(nodes, kind="stable")
+    pos = np.minimum(np.searchsorted(nodes[order], wanted), nodes.size - 1)
+    if not np.all(nodes[order][pos] == wanted):
+        return None
+    return order[pos]
+
+
 @dataclass(frozen=True)
 class NoiseSettings:
     """Seeded heterogeneity of i0 (:mod:`zndeposit.solver.noise`).
@@ -313,14 +341,8 @@ class DepositionModel:
         partition, so the key of :meth:`get_state` / :meth:`set_state`.
         """
         if self._node_index is None:
-            sub, _ = self.space.sub(0).collapse()
-            geo = self.mesh.geometry
-            out = np.full(sub.dofmap.index_map.size_local + sub.dofmap.index_map.num_ghosts, -1)
-            cells = sub.dofmap.list
-            out[cells.ravel()] = np.asarray(geo.dofmaps[0])[: cells.shape[0]].ravel()
-            if (out < 0).any():
-                raise SolverError("a P1 dof without a geometry node (mesh of degree > 1?)")
-            self._node_index = np.asarray(geo.input_global_indices, dtype=np.int64)[out]
+            # the collapsed sub-spaces of xi, u and psi share one dof numbering
+            self._node_index = p1_node_index(self.space.sub(0).collapse()[0])
         return self._node_index
 
     def get_state(self) -> dict[str, Any]:
@@ -353,16 +375,10 @@ class DepositionModel:
         Raises:
             SolverError: a local node is missing from ``state``.
         """
-        node = np.asarray(state["node"], dtype=np.int64)
-        order = np.argsort(node, kind="stable")
-        sorted_nodes = node[order]
-        mine = self.node_index()
-        pos = np.searchsorted(sorted_nodes, mine)
-        pos = np.minimum(pos, max(len(sorted_nodes) - 1, 0))
-        found = len(sorted_nodes) > 0 and bool(np.all(sorted_nodes[pos] == mine))
-        if not bool(self.comm.allreduce(int(found), op=MPI.MIN)):
+        take = node_positions(np.asarray(state["node"]), self.node_index())
+        if not bool(self.comm.allreduce(int(take is not None), op=MPI.MIN)):
             raise SolverError("the state does not cover every node of this mesh")
-        take = order[pos]
+        assert take is not None
         for name, dofs in zip(FIELDS, self.dofs, strict=True):
             self.w.x.array[dofs.ravel()] = np.asarray(state[name], dtype=float)[take]
         self.w.x.scatter_forward()

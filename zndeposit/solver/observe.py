@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import ufl
 
 from zndeposit.fem import MPI, dolfinx
@@ -14,6 +15,7 @@ from zndeposit.metrics.morphology import band_minimum, focusing_factor, morpholo
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
 from zndeposit.physics.transport import ion_ratios
+from zndeposit.solver.model import node_positions, p1_node_index
 from zndeposit.solver.simulation import Simulation
 
 #: width of a column of the growth focusing, in band elements (one cell's centroid
@@ -133,6 +135,34 @@ class Observer:
             xi, co.porosity, sim.width,
             bin_width=GROWTH_BIN_ELEMENTS * sim.derived.band_element_size,
         )  # fmt: skip
+
+    def checkpoint_state(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+        """(JSON values, input node index, xi at the last output): what metrics() remembers.
+
+        The initial height (of t = 0) and the growth focusing's previous output
+        (time and xi, nodal on the output P1 space) are all that carry over
+        between rows; the rest is read from the state.
+        """
+        g = self._growth
+        meta = {"initial_height": self.initial_height, "growth_t_prev": g._t_prev}
+        return meta, p1_node_index(g._prev.function_space), g._prev.x.array.copy()
+
+    def restore_checkpoint_state(
+        self, meta: dict[str, Any], node: np.ndarray, prev_xi: np.ndarray
+    ) -> None:
+        """Put back a :meth:`checkpoint_state` (``node``/``prev_xi`` may cover more nodes)."""
+        from zndeposit.errors import SolverError
+
+        g = self._growth
+        h = meta["initial_height"]
+        self.initial_height = np.asarray(h, dtype=float) if isinstance(h, list) else h
+        t_prev = meta.get("growth_t_prev")
+        g._t_prev = None if t_prev is None else float(t_prev)
+        take = node_positions(node, p1_node_index(g._prev.function_space))
+        if not self.sim.comm.allreduce(int(take is not None), op=MPI.MIN):
+            raise SolverError("the checkpoint does not cover every node of this mesh")
+        assert take is not None
+        g._prev.x.array[:] = np.asarray(prev_xi, dtype=float)[take]
 
     def metrics(self) -> dict[str, float]:
         """The metrics row at the current time (SI values).
