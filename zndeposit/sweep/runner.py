@@ -6,7 +6,9 @@ The same function runs a member on a Dask worker and in a SLURM job-array task
 * takes the member lock (``.member.lock``, ``flock``) and hands it to the
   subprocess, so a second attempt waits until every process of the first
   one has gone -- also when the Dask worker that started it was killed;
-* skips a member that is already finished (also when run by hand);
+* skips a member that is already finished (also when run by hand), and
+  continues a member killed midway from its last checkpoint
+  (``zndeposit run --restart``) when its case is unchanged;
 * starts ``python -m zndeposit run`` directly, with ``mpiexec -n N`` or, inside a
   SLURM allocation, ``srun -n N``; the subprocess gets SIGTERM if its parent
   dies (Linux), so a killed worker leaves an ``interrupted`` run, not an orphan;
@@ -29,6 +31,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,6 +44,7 @@ from zndeposit.sweep.members import (
     MEMBER_STATUS,
     _now,
     read_json,
+    resolved_hash,
     run_state,
     write_status,
 )
@@ -105,23 +109,43 @@ def find_mpiexec(python: str, configured: str | None = None) -> str:
     return found
 
 
-def member_command(task: MemberTask) -> list[str]:
-    """The command line that runs the member."""
+def resumable(member_dir: Path, expected_hash: str) -> bool:
+    """True when the member folder holds an unfinished run of this very case with a checkpoint.
+
+    Such a member (killed, timed out, its job out of wall time) continues with
+    ``zndeposit run --restart`` instead of starting over.
+    """
+    from zndeposit.io.ownership import restart_issue
+
+    if restart_issue(member_dir) is not None:
+        return False
+    try:
+        with (member_dir / "case.resolved.toml").open("rb") as fh:
+            return resolved_hash(tomllib.load(fh)) == expected_hash
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def member_command(task: MemberTask, resume: bool = False) -> list[str]:
+    """The command line that runs the member (``resume``: continue from its checkpoint)."""
     python = task.python or sys.executable
     d = Path(task.member_dir)
-    run = [
-        python,
-        "-m",
-        "zndeposit",
-        "run",
-        str(d / MEMBER_CASE),
-        "-o",
-        str(d),
-        "--cache",
-        task.cache_dir,
-        "--no-progress",
-        "--overwrite",
-    ]
+    if resume:
+        run = [python, "-m", "zndeposit", "run", "--restart", str(d), "--no-progress"]
+    else:
+        run = [
+            python,
+            "-m",
+            "zndeposit",
+            "run",
+            str(d / MEMBER_CASE),
+            "-o",
+            str(d),
+            "--cache",
+            task.cache_dir,
+            "--no-progress",
+            "--overwrite",
+        ]
     if task.mpi == 1:
         return run
     if choose_launcher(task.launcher, task.mpi) == "srun":
@@ -242,8 +266,9 @@ def run_member(task: MemberTask) -> dict[str, Any]:
                 "attempts": _attempts(d),
             }
         attempts = _attempts(d) + 1
+        resume = resumable(d, task.hash)
         try:
-            cmd = member_command(task)
+            cmd = member_command(task, resume)
         except FileNotFoundError as exc:
             write_status(d, status="failed", error=str(exc), attempts=attempts)
             return {**result, "status": "failed", "error": str(exc), "wall_time_s": 0.0}
@@ -257,6 +282,7 @@ def run_member(task: MemberTask) -> dict[str, Any]:
             started=_now(),
             ended=None,
             command=cmd,
+            resumed=resume,
         )
         env = {
             **os.environ,
@@ -267,7 +293,10 @@ def run_member(task: MemberTask) -> dict[str, Any]:
         rc: int | None = None
         timed_out = False
         with (d / MEMBER_OUTPUT).open("ab") as out:
-            out.write(f"\n=== attempt {attempts} on {host} at {_now()}: {' '.join(cmd)}\n".encode())
+            how = " (continued from its checkpoint)" if resume else ""
+            out.write(
+                f"\n=== attempt {attempts}{how} on {host} at {_now()}: {' '.join(cmd)}\n".encode()
+            )
             out.flush()
             proc = subprocess.Popen(
                 cmd,
@@ -292,7 +321,14 @@ def run_member(task: MemberTask) -> dict[str, Any]:
         status, error = _verdict(d, task, rc, timed_out)
         wall = time.perf_counter() - start
         write_status(d, status=status, error=error, returncode=rc, ended=_now(), wall_time_s=wall)
-    return {**result, "status": status, "error": error, "wall_time_s": wall, "attempts": attempts}
+    return {
+        **result,
+        "status": status,
+        "error": error,
+        "wall_time_s": wall,
+        "attempts": attempts,
+        "resumed": resume,
+    }
 
 
 def _attempts(d: Path) -> int:

@@ -94,6 +94,8 @@ def array_script(plan: SweepPlan, options: EngineOptions, tasks: int) -> str:
         f"# written {written} from {plan.spec.path}",
         f"#   submit:  sbatch {directory / SLURM_DIR / SCRIPT}",
         f"#   collect: zndeposit sweep collect {directory}",
+        "#   a member stopped by the time limit (SIGTERM, or SIGKILL after it) continues from",
+        "#   its last checkpoint when the array is written again and resubmitted",
         "set -euo pipefail",
         *options.prologue,
         f"SWEEP_DIR={shlex.quote(str(directory))}",
