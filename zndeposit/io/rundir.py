@@ -9,6 +9,8 @@
       run.log              the ``zndeposit`` log (rank 0)
       fields/              VTX ``.bp`` directories and/or ``fields.xdmf`` + ``.h5``
         snapshots/         one VTU per output time + index.json (rendering, reports)
+        restart_01/        the field files written after a restart (one folder each)
+      checkpoints/         the full state for ``zndeposit run --restart`` (docs/restart.md)
 
 Every rank may create and use a :class:`RunDirectory`; only rank 0 touches the
 file system, and errors on rank 0 are raised on every rank (no deadlock).
