@@ -216,3 +216,28 @@ def test_half_written_and_corrupt_checkpoints_are_ignored(tmp_path):
     new = write_checkpoint(tmp_path, arrays, {"t": 4.0}, mesh)
     assert not tmp.exists() and new.name == "ckpt_000005"
     assert latest_checkpoint(tmp_path).meta["t"] == 4.0
+
+
+def test_every_checkpoint_holds_every_output_up_to_its_time(case, tmp_path, monkeypatch):
+    """A step checkpoint that falls on an output time waits for that output (else its row
+    would never be written after a restart)."""
+    import zndeposit.solver.checkpointing as checkpointing
+    from zndeposit.case.load import load_case
+    from zndeposit.solver.driver import output_times, run_case
+
+    seen: list[dict] = []
+    original = checkpointing.write_checkpoint
+
+    def recording(run_dir, arrays, meta, mesh_file, keep=2):
+        seen.append(meta)
+        return original(run_dir, arrays, meta, mesh_file, keep)
+
+    monkeypatch.setattr(checkpointing, "write_checkpoint", recording)
+    loaded = load_case(case)
+    run_case(loaded, tmp_path / "run", cache_dir=tmp_path / "cache", progress=False)
+    times = [0.0, *output_times(loaded, 2.0)]
+    steps = [m["stepper"]["stats"]["accepted"] for m in seen]
+    assert len(seen) >= 12 and any(n % 7 == 0 for n in steps)
+    for m in seen:
+        due = [t for t in times if t <= m["t"] * (1 + 1e-12)]
+        assert m["outputs"]["times"] == pytest.approx(due), m["t"]

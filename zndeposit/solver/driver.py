@@ -255,10 +255,17 @@ def run_case(
             ) as writer,
         ):
             last_row: dict[str, float] = {}
+            deferred: list[bool] = []  # a step checkpoint waits for the output of its step
 
             def checkpoint(s: Simulation) -> None:
+                deferred.clear()
                 with timer("checkpoint"):
                     ckpts.save(s, obs, book)
+
+            def output_due(t: float) -> bool:
+                """An output time reached at t but not written yet (the stepper writes it next)."""
+                done = book.times[-1] if book.times else -1.0
+                return any(done < o <= t * (1 + 1e-12) for o in times)
 
             def on_output(s: Simulation, regular: bool = True) -> None:
                 with timer("output"):
@@ -271,13 +278,17 @@ def run_case(
                     book.times.append(s.t)
                     rd.manifest.update(progress={"t": s.t, "outputs": len(book.times)})
                     rd.record_files()
-                if regular and ckpts.at_outputs and s.t < s.end_time * (1 - 1e-12):
+                at_output = ckpts.at_outputs or bool(deferred)
+                if regular and at_output and s.t < s.end_time * (1 - 1e-12):
                     checkpoint(s)
 
             def on_step(s: Simulation, r: StepRecord) -> None:
                 stops.rejections = 0
                 if ckpts.due_after_step(s.stats.accepted):
-                    checkpoint(s)
+                    if output_due(s.t):  # after that output, or its row would be lost
+                        deferred.append(True)
+                    else:
+                        checkpoint(s)
                 if bar is not None:
                     bar.update(task, completed=s.t, t=s.t, info=_progress_info(s, r, last_row))
 
