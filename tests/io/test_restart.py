@@ -241,3 +241,20 @@ def test_every_checkpoint_holds_every_output_up_to_its_time(case, tmp_path, monk
     for m in seen:
         due = [t for t in times if t <= m["t"] * (1 + 1e-12)]
         assert m["outputs"]["times"] == pytest.approx(due), m["t"]
+
+
+def test_overwrite_deletes_checkpoints_also_half_written_ones(tmp_path):
+    from zndeposit.io.ownership import prepare_run_folder, write_marker
+
+    mesh = tmp_path / "mesh.msh"
+    mesh.write_text("mesh")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "manifest.json").write_text(json.dumps({"status": "interrupted"}))
+    write_checkpoint(run, {"node": np.arange(3), "xi": np.zeros(3)}, {"t": 1.0}, mesh)
+    write_marker(run)
+    tmp = run / CHECKPOINT_DIR / ".tmp_ckpt_000002_77"  # killed while writing, unlisted
+    tmp.mkdir()
+    (tmp / "state.npz").write_bytes(b"half")
+    assert prepare_run_folder(run, overwrite=True) == []
+    assert not (run / CHECKPOINT_DIR).exists()

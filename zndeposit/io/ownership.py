@@ -141,7 +141,13 @@ def prepare_run_folder(folder: Path, overwrite: bool) -> list[str]:
     files = marker.get("files")
     if not isinstance(files, list):  # older than the marker: its fixed outputs
         files = written_files(folder)
-    kept = _delete_recorded(folder, [str(f) for f in files])
+    # checkpoints being written when the run was killed (ours by their name, maybe unlisted)
+    from zndeposit.io.checkpoint import CHECKPOINT_DIR, TMP_PREFIX
+
+    files = [str(f) for f in files]
+    for tmp in (folder / CHECKPOINT_DIR).glob(TMP_PREFIX + "*/*"):
+        files.append(str(tmp.relative_to(folder)))
+    kept = _delete_recorded(folder, files)
     (folder / MARKER).unlink(missing_ok=True)
     write_marker(folder)
     return kept + foreign
