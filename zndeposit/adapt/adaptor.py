@@ -28,6 +28,7 @@ from zndeposit.adapt.transfer import TransferReport, transfer_state
 from zndeposit.case.schema import Case
 from zndeposit.fem import MPI
 from zndeposit.geometry.mesh import MeshData
+from zndeposit.log import get_logger
 
 #: an interface cell larger than this x h_fine triggers an adaptation
 COARSE_RATIO = 1.5
@@ -175,3 +176,82 @@ class MeshAdaptor:
         self.steps_since = 0
         self._watched = None
         return new, meshed, report
+
+
+def top_height(model: Any) -> float:
+    """Largest y of the model's mesh, m (collective)."""
+    y = model.mesh.geometry.x[:, 1]
+    local = float(y.max()) if y.size else -np.inf
+    return float(model.comm.allreduce(local, op=MPI.MAX))
+
+
+def _reservoir_top(model: Any) -> float | None:
+    """Height of the Dirichlet top (reservoir), None with a counter electrode."""
+    return None if model.settings.counter_i0 is not None else top_height(model)
+
+
+def initial_adaptation(adaptor: MeshAdaptor, model: Any, set_initial: Callable[[Any], None]) -> Any:
+    """The first adapted mesh, sized from the initial state; its state set exactly (collective).
+
+    Args:
+        adaptor: the run's adaptor.
+        model: the model on the initial (fixed-band) mesh, initial state set.
+        set_initial: sets the case's initial state on a new model.
+    """
+    from zndeposit.solver.model import DepositionModel
+
+    def build(mesh_data: MeshData) -> Any:
+        new = DepositionModel(mesh_data, model.settings)
+        set_initial(new)
+        return new
+
+    new, _, _ = adaptor.adapt(model, model.cell_tags, build, None, initial=True)
+    model.destroy()
+    return new
+
+
+class AdaptiveStepping:
+    """``stepper.after_step`` hook: adapt the mesh when due and continue on the new model.
+
+    Args:
+        adaptor: the run's adaptor.
+        on_adapt: optional ``callback(stepper, remeshed, report)`` after each adaptation.
+    """
+
+    def __init__(self, adaptor: MeshAdaptor, on_adapt: Callable[..., None] | None = None) -> None:
+        self.adaptor, self.on_adapt = adaptor, on_adapt
+        self.log = get_logger()
+
+    def __call__(self, stepper: Any) -> None:
+        """Adapt after an accepted step if due (collective)."""
+        from zndeposit.solver.model import DepositionModel
+
+        model = stepper.model
+        reason = self.adaptor.due(model)
+        if reason is None:
+            return
+        settings = model.settings
+        new, meshed, report = self.adaptor.adapt(
+            model, model.cell_tags, lambda md: DepositionModel(md, settings), _reservoir_top(model)
+        )
+        stepper.replace_model(new)
+        self.log.info(
+            f"mesh adapted at t = {stepper.t:.4g} s ({reason}): {meshed.vertices} nodes, "
+            f"metal {report.deposit_error:.1e}, salt {report.salt_error:.1e} after correction"
+        )
+        if self.on_adapt is not None:
+            self.on_adapt(stepper, meshed, report)
+
+
+def adapt_settings(case: Case) -> AdaptSettings:
+    """The case's ``[mesh]`` adaptation keys in solver units (potential in RT/F)."""
+    from zndeposit.constants import FARADAY, GAS_CONSTANT
+
+    m = case.mesh
+    f = FARADAY / (GAS_CONSTANT * case.electrolyte.temperature)
+    return AdaptSettings(
+        interval=m.adapt_interval,
+        band_widths=m.adapt_band,
+        concentration_error=m.adapt_concentration_error,
+        potential_error=m.adapt_potential_error * f,
+    )

@@ -92,6 +92,8 @@ KEY_BOUNDS: dict[str, Bound] = {
         100.0,
         "beyond 100 elements across the interface the result no longer changes, only the cost",
     ),
+    "mesh.adapt_interval": (None, 1e6, "adapting less often than every 1e6 steps never adapts"),
+    "mesh.adapt_band": (None, 50.0, "a band of 50 interface widths is a fixed fine mesh"),
     "output.count": (None, 10000, "10,000 outputs is more frames than any figure uses"),
     "output.checkpoint_interval": (
         1.0,

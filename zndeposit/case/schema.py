@@ -382,6 +382,28 @@ class MeshSettings(Section):
     fibre_size: Length(gt=0) | None = Field(
         None, description="element size on resolved fibre walls (default: auto)"
     )
+    adapt: bool = Field(
+        False,
+        description=(
+            "remesh from the solution as the front moves: fine across the interface band and "
+            "where c or phi need it, coarse elsewhere (docs/adaptivity.md)"
+        ),
+    )
+    adapt_interval: int = Field(
+        25, ge=1, description="accepted steps between adaptations at the latest"
+    )
+    adapt_band: float = Field(
+        2.0, ge=0.5, description="interface widths kept fine on each side of 0.02 < xi < 0.98"
+    )
+    adapt_concentration_error: float = Field(
+        0.01,
+        ge=0,
+        lt=1,
+        description="interpolation error allowed in ln(c/c_bulk) (relative error of c; 0: none)",
+    )
+    adapt_potential_error: quantity("V", "mV", ge=0) = Field(
+        "0.5 mV", description="interpolation error allowed in the potential (0: none)"
+    )
 
 
 class Numerics(Section):
