@@ -119,6 +119,7 @@ def reference(case, tmp_path_factory) -> Path:
     return d / "run"
 
 
+@pytest.mark.fem
 @pytest.mark.parametrize(("sig", "after"), [(signal.SIGKILL, 4), (signal.SIGKILL, 9),
                                             (signal.SIGTERM, 5)])  # fmt: skip
 def test_restart_after_a_kill_ends_with_the_same_metrics(case, reference, tmp_path, sig, after):
@@ -141,6 +142,8 @@ def test_restart_after_a_kill_ends_with_the_same_metrics(case, reference, tmp_pa
     assert (out / "fields" / "restart_01").is_dir()
 
 
+@pytest.mark.fem
+@pytest.mark.mpi
 @pytest.mark.skipif(not MPIEXEC.exists(), reason="no mpiexec in the venv")
 def test_restart_on_two_ranks_after_sigkill(case, reference, tmp_path):
     """Killed on 2 ranks, continued on 2 ranks (and a copy on 1 rank): the same metrics."""
@@ -161,6 +164,7 @@ def test_restart_on_two_ranks_after_sigkill(case, reference, tmp_path):
     print(f"\n2 ranks: worst {worst2:.3g}; 2 -> 1 rank vs serial: worst {worst1:.3g}")
 
 
+@pytest.mark.fem
 def test_restart_refusals_say_why(case, reference, tmp_path):
     # finished
     r = _run("--restart", str(reference))
@@ -218,6 +222,7 @@ def test_half_written_and_corrupt_checkpoints_are_ignored(tmp_path):
     assert latest_checkpoint(tmp_path).meta["t"] == 4.0
 
 
+@pytest.mark.fem
 def test_every_checkpoint_holds_every_output_up_to_its_time(case, tmp_path, monkeypatch):
     """A step checkpoint that falls on an output time waits for that output (else its row
     would never be written after a restart)."""
@@ -258,3 +263,28 @@ def test_overwrite_deletes_checkpoints_also_half_written_ones(tmp_path):
     (tmp / "state.npz").write_bytes(b"half")
     assert prepare_run_folder(run, overwrite=True) == []
     assert not (run / CHECKPOINT_DIR).exists()
+
+
+class _Serial:
+    rank, size = 0, 1
+
+    def bcast(self, value, root=0):
+        return value
+
+
+def test_checkpoint_triggers(monkeypatch, tmp_path):
+    import zndeposit.solver.checkpointing as checkpointing
+    from zndeposit.case.schema import Output
+
+    clock = [100.0]
+    monkeypatch.setattr(checkpointing.time, "monotonic", lambda: clock[0])
+    out = Output(checkpoint_interval="1 min", checkpoint_steps=5)
+    c = checkpointing.Checkpointer(tmp_path, _Serial(), out, tmp_path / "m.msh", "hash")
+    assert c.enabled and c.interval == 60.0 and c.at_outputs
+    assert not c.due_after_step(1) and c.due_after_step(5) and not c.due_after_step(6)
+    clock[0] += 61.0
+    assert c.due_after_step(7)
+    off = Output(checkpoint_interval="none", checkpoint_at_outputs=False)
+    c = checkpointing.Checkpointer(tmp_path, _Serial(), off, tmp_path / "m.msh", "hash")
+    clock[0] += 1e6
+    assert not c.enabled and not c.due_after_step(5)
