@@ -7,7 +7,8 @@ Auto defaults (each replaced by the ``[mesh]`` key of the same name when given):
   initial surface point up to the highest initial surface point (nuclei
   included) + ``growth_band``;
 - ``growth_band`` = max(3 x deposit thickness + 2 x surface relief,
-  10 x interface width), where the deposit thickness is the dense Zn of the
+  10 x interface width); with ``mesh.adapt`` only (adapt_band + BAND_BELOW)
+  interface widths, since the mesh then follows the front, where the deposit thickness is the dense Zn of the
   requested charge (galvanostatic) or of the limiting current over the whole
   run (potentiostatic, capped at 1/6 of the electrolyte height so that the
   3 x deposit part of the band stays within half of it); the band is clipped
@@ -85,7 +86,12 @@ def mesh_sizes(case: Case) -> MeshSizes:
     m, dom = case.mesh, case.domain
     h = case.interface.width / m.elements_across_interface
     surf = initial_surface(case)
-    growth = m.growth_band if m.growth_band is not None else auto_growth_band(case)
+    if m.growth_band is not None:
+        growth = m.growth_band
+    elif m.adapt:  # the first adaptation sizes the mesh from the initial state
+        growth = (m.adapt_band + BAND_BELOW) * case.interface.width
+    else:
+        growth = auto_growth_band(case)
     bottom = max(0.0, surf.y_min - BAND_BELOW * case.interface.width)
     top = min(dom.height, surf.y_max + growth)
     electrolyte = dom.height - case.anode.thickness
