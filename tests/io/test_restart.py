@@ -288,3 +288,35 @@ def test_checkpoint_triggers(monkeypatch, tmp_path):
     c = checkpointing.Checkpointer(tmp_path, _Serial(), off, tmp_path / "m.msh", "hash")
     clock[0] += 1e6
     assert not c.enabled and not c.due_after_step(5)
+
+
+@pytest.mark.fem
+def test_model_replaced_mid_run_continues_with_new_observer_and_segment(case, reference, tmp_path):
+    """What the adaptive remesher does: an after_step hook puts the state on a new model."""
+    from zndeposit.case.load import load_case
+    from zndeposit.fem import MPI
+    from zndeposit.geometry.mesh import load_mesh
+    from zndeposit.solver.driver import run_case
+    from zndeposit.solver.model import DepositionModel
+
+    swaps = []
+
+    def setup(sim):
+        def swap(stepper):
+            if stepper.stats.accepted in (10, 30):
+                old = stepper.model
+                new = DepositionModel(load_mesh(old.mesh_file, MPI.COMM_WORLD), old.settings)
+                new.mesh_file = old.mesh_file
+                new.set_state(old.get_state())
+                stepper.replace_model(new)
+                swaps.append(stepper.t)
+
+        sim.stepper.after_step.append(swap)
+
+    out = tmp_path / "run"
+    run_case(load_case(case), out, cache_dir=tmp_path / "cache", progress=False, setup=setup)
+    assert len(swaps) == 2
+    assert (out / "fields" / "mesh_01").is_dir() and (out / "fields" / "mesh_02").is_dir()
+    worst = _compare(reference, out)
+    print(f"\nmodel replaced twice mid-run: worst {worst:.3g}")
+    assert latest_checkpoint(out).mesh_path.is_file()

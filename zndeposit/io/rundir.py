@@ -140,22 +140,23 @@ class RunDirectory(Closing):
 
         return self.fields_dir / SNAPSHOT_DIR
 
-    def field_segment(self) -> Path:
+    def field_segment(self, kind: str = "restart") -> Path:
         """Folder for the field files of a new segment (rank 0 decides; others get it).
 
-        ``fields/`` for a new run, then ``fields/restart_01``, ``fields/restart_02``,
-        ... for each restart (a VTX file cannot be appended to).
+        ``fields/`` for a new run, then ``fields/<kind>_01``, ``fields/<kind>_02``, ...
+        for each restart (``kind`` "restart") or new mesh ("mesh"): a VTX file
+        holds one mesh and cannot be appended to.
         """
-        path = self._field_segment() if self.rank == 0 else None
+        path = self._field_segment(kind) if self.rank == 0 else None
         return Path(self.comm.bcast(path, root=0)) if self.comm is not None else Path(path)
 
-    def _field_segment(self) -> Path:
+    def _field_segment(self, kind: str) -> Path:
         if not any(self.fields_dir.glob("*.bp")) and not (self.fields_dir / "fields.xdmf").exists():
             return self.fields_dir
         k = 1
-        while (self.fields_dir / f"restart_{k:02d}").exists():
+        while (self.fields_dir / f"{kind}_{k:02d}").exists():
             k += 1
-        return self.fields_dir / f"restart_{k:02d}"
+        return self.fields_dir / f"{kind}_{k:02d}"
 
     def truncate_metrics(self, rows: int) -> None:
         """Keep the header and the first ``rows`` complete rows of ``metrics.csv`` (rank 0).

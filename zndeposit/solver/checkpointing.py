@@ -43,7 +43,8 @@ class Checkpointer:
         comm: the communicator.
         settings: the case's ``[output]`` (``checkpoint_interval``, ``checkpoint_steps``,
             ``checkpoint_at_outputs``).
-        mesh_file: the mesh the run's state lives on.
+        mesh_file: the mesh the run's state lives on (the model's ``mesh_file``, when
+            set, takes precedence: an adapted mesh brings its own).
         case_hash: hash of the case (recorded).
     """
 
@@ -102,7 +103,8 @@ class Checkpointer:
                     "outputs": {"times": list(book.times), "snapshots": book.snapshots},
                 }
                 try:
-                    write_checkpoint(self.run_dir, arrays, meta, self.mesh_file)
+                    mesh = model.mesh_file or self.mesh_file
+                    write_checkpoint(self.run_dir, arrays, meta, mesh)
                 except (OSError, TypeError, ValueError) as exc:
                     error = f"cannot write a checkpoint into {self.run_dir}: {exc}"
         error = self.comm.bcast(error, root=0)

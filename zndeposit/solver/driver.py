@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,7 @@ def run_case(
     max_wall: float | None = None,
     max_rejections: int = MAX_CONSECUTIVE_REJECTIONS,
     restart: bool = False,
+    setup: Callable[[Simulation], None] | None = None,
 ) -> Path:
     """Run a case into ``out_dir``; returns the metrics CSV path.
 
@@ -190,6 +192,10 @@ def run_case(
     and ``max_rejections`` (consecutive rejected steps) end it with status
     ``failed``. ``restart`` continues the run in ``out_dir`` from its newest
     checkpoint (``loaded``: its ``case.resolved.toml``; :func:`restart_run`).
+    ``setup(sim)`` is called once the simulation is built (e.g. to add
+    ``sim.stepper.after_step`` hooks); when a hook replaces the stepper's model
+    (a new mesh), the observer is rebuilt on it and the fields continue in a new
+    segment ``fields/mesh_NN/``.
 
     Raises:
         SolverError: dt fell below dt_min, too many rejections in a row, or the wall
@@ -226,6 +232,7 @@ def run_case(
             mesh_data = load_mesh(msh_path, comm)
         with timer("setup"):
             sim = Simulation(loaded, mesh_data, initial=ckpt is None)
+            sim.model.mesh_file = msh_path
             book = OutputBook() if ckpt is None else restore(sim, ckpt)
             obs = Observer(sim)
             if ckpt is not None:
@@ -248,19 +255,16 @@ def run_case(
             if snapshots is not None:
                 snapshots.resume(book.snapshots)
         ckpts = Checkpointer(rd.path, comm, loaded.case.output, msh_path, case_hash(loaded.data))
-        with (
-            rd.metrics_writer(columns, append=ckpt is not None) as metrics,
-            rd.field_writer(
-                fields, tuple(loaded.case.output.formats), rd.field_segment()
-            ) as writer,
-        ):
+        formats = tuple(loaded.case.output.formats)
+        live = _Live(obs, rd.field_writer(fields, formats, rd.field_segment()))
+        with rd.metrics_writer(columns, append=ckpt is not None) as metrics, live:
             last_row: dict[str, float] = {}
             deferred: list[bool] = []  # a step checkpoint waits for the output of its step
 
             def checkpoint(s: Simulation) -> None:
                 deferred.clear()
                 with timer("checkpoint"):
-                    ckpts.save(s, obs, book)
+                    ckpts.save(s, live.obs, book)
 
             def output_due(t: float) -> bool:
                 """An output time reached at t but not written yet (the stepper writes it next)."""
@@ -269,11 +273,11 @@ def run_case(
 
             def on_output(s: Simulation, regular: bool = True) -> None:
                 with timer("output"):
-                    last_row.update(obs.metrics())
+                    last_row.update(live.obs.metrics())
                     metrics.write(last_row)
-                    writer.write(s.t)
+                    live.writer.write(s.t)
                     if snapshots is not None:
-                        obs.write_snapshot(snapshots, last_row)
+                        live.obs.write_snapshot(snapshots, last_row)
                         book.snapshots = len(snapshots.entries)
                     book.times.append(s.t)
                     rd.manifest.update(progress={"t": s.t, "outputs": len(book.times)})
@@ -298,6 +302,19 @@ def run_case(
                     note = f"rejected x{stops.rejections}: dt {dt:.2g} s ({reason[:40]})"
                     bar.update(task, completed=s.t, t=s.t, info=note)
 
+            def on_replace(stepper: Any, old_model: Any) -> None:
+                """A new model (mesh): observer rebuilt with its memory, a new field segment."""
+                with timer("replace_model"):
+                    new = Observer(sim)
+                    new.carry_over(live.obs)
+                    live.obs = new
+                    live.writer.close()
+                    chosen = {k: v for k, v in new.fields.items() if k in fields}
+                    live.writer = rd.field_writer(chosen, formats, rd.field_segment("mesh"))
+
+            sim.stepper.on_replace.append(on_replace)
+            if setup is not None:
+                setup(sim)
             task = bar.add_task("run", total=sim.end_time, t=sim.t, info="") if bar else None
             if bar is not None:
                 bar.start()
@@ -358,6 +375,19 @@ def restart_run(run_dir: Path, **kwargs: Any) -> Path:
         raise OutputDirError(issue)
     loaded = load_case(Path(run_dir) / CASE_FILE, limits=False)
     return run_case(loaded, Path(run_dir), restart=True, **kwargs)
+
+
+class _Live:
+    """The observer and field writer of the current model (both change with the mesh)."""
+
+    def __init__(self, obs: Observer, writer: Any) -> None:
+        self.obs, self.writer = obs, writer
+
+    def __enter__(self) -> _Live:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.writer.close()
 
 
 def _check_cache(cache_dir: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import basix.ufl
@@ -260,6 +261,8 @@ class DepositionModel:
             )
         )  # fmt: skip
         self._node_index: np.ndarray | None = None
+        #: the .msh file this mesh was loaded from (checkpoints reference it), if any
+        self.mesh_file: Path | None = None
         self.psi_e.x.array[:] = 0.0 if s.galvanostatic else p.f * s.potential
 
     # ------------------------------------------------------------------ set-up

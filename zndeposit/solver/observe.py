@@ -164,6 +164,26 @@ class Observer:
         assert take is not None
         g._prev.x.array[:] = np.asarray(prev_xi, dtype=float)[take]
 
+    def carry_over(self, old: Observer) -> None:
+        """Keep the memory of ``old``, an observer of the model this one's replaced (collective).
+
+        The initial height and the growth focusing's previous output (its xi
+        interpolated from the old mesh onto this one) carry over a mesh change.
+        """
+        self.initial_height = old.initial_height
+        g, og = self._growth, old._growth
+        g._t_prev = og._t_prev
+        if og._t_prev is None:
+            return
+        mesh = g._prev.function_space.mesh
+        cmap = mesh.topology.index_map(mesh.topology.dim)
+        cells = np.arange(cmap.size_local + cmap.num_ghosts, dtype=np.int32)
+        data = dolfinx.fem.create_interpolation_data(
+            g._prev.function_space, og._prev.function_space, cells, padding=1e-8
+        )
+        g._prev.interpolate_nonmatching(og._prev, cells, data)
+        g._prev.x.scatter_forward()
+
     def metrics(self) -> dict[str, float]:
         """The metrics row at the current time (SI values).
 
