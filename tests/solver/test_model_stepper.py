@@ -154,3 +154,16 @@ def test_checkpoint_state_round_trip():
     other = Stepper(flat_model(strip_mesh()), STEPPING)
     other.restore_checkpoint_state(data)
     assert other.checkpoint_state() == data
+
+
+def test_checkpoint_hooks_carry_outside_state():
+    stepper = Stepper(flat_model(strip_mesh()), STEPPING)
+    counter = {"steps_since_adapt": 3}
+    stepper.add_checkpoint_hook("adapt", lambda: dict(counter), counter.update)
+    data = stepper.checkpoint_state()
+    assert data["extras"] == {"adapt": {"steps_since_adapt": 3}}
+    restored: dict = {}
+    other = Stepper(flat_model(strip_mesh()), STEPPING)
+    other.restore_checkpoint_state(data)  # before the hook exists (a restart's order)
+    other.add_checkpoint_hook("adapt", lambda: dict(restored), restored.update)
+    assert restored == {"steps_since_adapt": 3}

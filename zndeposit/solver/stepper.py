@@ -136,6 +136,8 @@ class Stepper:
         #: ``hook(stepper)`` after every accepted step and its outputs (e.g. mesh adaptation)
         self.after_step: list[Callable[[Stepper], None]] = []
         self._saved: list | None = None
+        self._checkpoint_hooks: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+        self._pending_extras: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ hooks
     def replace_model(self, model: DepositionModel, *, destroy_old: bool = True) -> None:
@@ -155,6 +157,19 @@ class Stepper:
         if destroy_old and old is not model:
             old.destroy()
 
+    def add_checkpoint_hook(
+        self, name: str, get: Callable[[], Any], put: Callable[[Any], None]
+    ) -> None:
+        """Save ``get()`` (JSON values) under ``name`` in every checkpoint; ``put`` it back.
+
+        For state outside the stepper that a restart needs (e.g. the adaptive
+        remesher's counters). A hook added after :meth:`restore_checkpoint_state`
+        gets its value at once.
+        """
+        self._checkpoint_hooks[name] = (get, put)
+        if name in self._pending_extras:
+            put(self._pending_extras.pop(name))
+
     def checkpoint_state(self) -> dict[str, Any]:
         """Everything of the loop as JSON values: t, passed, deposit0, controller, counters."""
         st = self.stats
@@ -171,6 +186,7 @@ class Stepper:
                 "linear": st.linear,
             },
             "last_record": asdict(st.history[-1]) if st.history else None,
+            "extras": {name: get() for name, (get, _) in self._checkpoint_hooks.items()},
         }
 
     def restore_checkpoint_state(self, data: dict[str, Any]) -> None:
@@ -187,6 +203,10 @@ class Stepper:
         )
         if data.get("last_record"):
             self.stats.history.append(StepRecord(**data["last_record"]))
+        self._pending_extras = dict(data.get("extras") or {})
+        for name, (_, put) in self._checkpoint_hooks.items():
+            if name in self._pending_extras:
+                put(self._pending_extras.pop(name))
         self.model.set_time(self.t)
 
     # ------------------------------------------------------------------- steps
