@@ -129,8 +129,13 @@ def test_restart_after_a_kill_ends_with_the_same_metrics(case, reference, tmp_pa
     assert status == ("running" if sig == signal.SIGKILL else "interrupted")
     rows_before = len(read_metrics(out / "metrics.csv")["t"])
     assert rows_before < len(read_metrics(reference / "metrics.csv")["t"])
+    edited = sig == signal.SIGTERM  # an edited title: a warning, the same physics
+    if edited:
+        resolved = out / "case.resolved.toml"
+        resolved.write_text(resolved.read_text().replace("tiny sweep base", "tiny, edited"))
     r = _run("--restart", str(out))
     assert r.returncode == 0, r.stderr
+    assert ("changed since" in (out / "run.log").read_text()) == edited
     worst = _compare(reference, out)
     print(f"\nrestart after {signal.Signals(sig).name} at checkpoint {after}: worst {worst:.3g}")
     manifest = json.loads((out / "manifest.json").read_text())

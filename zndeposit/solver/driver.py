@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -210,8 +211,10 @@ def run_case(
         _check_cache(Path(cache_dir))
     rd = RunDirectory(out_dir, comm, overwrite=overwrite, restart=restart)
     ckpt = find_checkpoint(rd.path, comm) if restart else None
+    resolved = resolved_toml(loaded.case)
+    resolved_hash = case_hash(tomllib.loads(resolved))  # what sweeps compare, too
     if ckpt is None:
-        rd.write_case(resolved_toml(loaded.case))
+        rd.write_case(resolved)
         rd.manifest.start(
             case_path=str(loaded.path), case_hash=case_hash(loaded.data), command=sys.argv
         )
@@ -237,6 +240,11 @@ def run_case(
             obs = Observer(sim)
             if ckpt is not None:
                 restore_observer(obs, ckpt)
+                if ckpt.meta.get("case_hash") not in (None, resolved_hash):
+                    log.warning(
+                        f"{rd.case_path} changed since {ckpt.path.name} was written: continuing "
+                        "with the edited case (not the run that was checkpointed)"
+                    )
                 log.info(
                     f"continuing {rd.path} from {ckpt.path.name} at t = {sim.t:.6g} s "
                     f"({len(book.times)} output(s) kept)"
@@ -254,7 +262,7 @@ def run_case(
             rd.truncate_metrics(len(book.times))
             if snapshots is not None:
                 snapshots.resume(book.snapshots)
-        ckpts = Checkpointer(rd.path, comm, loaded.case.output, msh_path, case_hash(loaded.data))
+        ckpts = Checkpointer(rd.path, comm, loaded.case.output, msh_path, resolved_hash)
         formats = tuple(loaded.case.output.formats)
         live = _Live(obs, rd.field_writer(fields, formats, rd.field_segment()))
         with rd.metrics_writer(columns, append=ckpt is not None) as metrics, live:
