@@ -195,7 +195,8 @@ def initial_adaptation(adaptor: MeshAdaptor, model: Any, set_initial: Callable[[
 
     Args:
         adaptor: the run's adaptor.
-        model: the model on the initial (fixed-band) mesh, initial state set.
+        model: the model on the initial (fixed-band) mesh, initial state set (the
+            caller disposes of it, e.g. with ``stepper.replace_model``).
         set_initial: sets the case's initial state on a new model.
     """
     from zndeposit.solver.model import DepositionModel
@@ -205,8 +206,8 @@ def initial_adaptation(adaptor: MeshAdaptor, model: Any, set_initial: Callable[[
         set_initial(new)
         return new
 
-    new, _, _ = adaptor.adapt(model, model.cell_tags, build, None, initial=True)
-    model.destroy()
+    new, meshed, _ = adaptor.adapt(model, model.cell_tags, build, None, initial=True)
+    new.mesh_file = meshed.path
     return new
 
 
@@ -234,6 +235,7 @@ class AdaptiveStepping:
         new, meshed, report = self.adaptor.adapt(
             model, model.cell_tags, lambda md: DepositionModel(md, settings), _reservoir_top(model)
         )
+        new.mesh_file = meshed.path
         stepper.replace_model(new)
         self.log.info(
             f"mesh adapted at t = {stepper.t:.4g} s ({reason}): {meshed.vertices} nodes, "

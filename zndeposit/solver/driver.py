@@ -323,6 +323,11 @@ def run_case(
             sim.stepper.on_replace.append(on_replace)
             if setup is not None:
                 setup(sim)
+            adaptor = None
+            if loaded.case.mesh.adapt:
+                from zndeposit.adapt.run import enable_adaptivity
+
+                adaptor = enable_adaptivity(sim, loaded.case, rd.path)
             task = bar.add_task("run", total=sim.end_time, t=sim.t, info="") if bar else None
             if bar is not None:
                 bar.start()
@@ -358,6 +363,10 @@ def run_case(
                     },
                     checkpoints={"written": ckpts.written, "seconds": ckpts.seconds},
                 )  # fmt: skip
+                if adaptor is not None:
+                    from zndeposit.adapt.run import adaptation_summary
+
+                    rd.manifest.update(adaptation=adaptation_summary(adaptor))
     beating.set()
     rd.close()
     return rd.metrics_path
