@@ -133,7 +133,8 @@ class Stepper:
         )  # fmt: skip
         #: ``callback(stepper, old_model)`` after every :meth:`replace_model`
         self.on_replace: list[Callable[[Stepper, DepositionModel], None]] = []
-        #: ``hook(stepper)`` after every accepted step and its outputs (e.g. mesh adaptation)
+        #: ``hook(stepper)`` after every accepted step, before ``on_step`` and the outputs
+        #: (mesh adaptation: a checkpoint written by those holds the adapted state)
         self.after_step: list[Callable[[Stepper], None]] = []
         self._saved: list | None = None
         self._checkpoint_hooks: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
@@ -287,14 +288,14 @@ class Stepper:
                 continue
             self._accept(dt, result)
             ctl.accepted(result.newton_iterations, dt, self.last_change or 0.0)
+            for hook in self.after_step:  # before the callbacks: checkpoints see its result
+                hook(self)
             if on_step:
                 on_step(self, self.stats.history[-1])
             while next_out and next_out[0] <= self.t * (1 + 1e-12):
                 next_out.pop(0)
                 if on_output:
                     on_output(self)
-            for hook in self.after_step:
-                hook(self)
         return self.stats
 
     def _accept(self, dt: float, result: SolveResult) -> None:
