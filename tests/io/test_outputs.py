@@ -6,7 +6,6 @@ output times, then read what it left.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import math
@@ -29,8 +28,6 @@ from zndeposit.io import (
     MetricsWriter,
     RunDirectory,
     Timer,
-    bp5_index,
-    mark_bp5_closed,
     read_metrics,
     standard_columns,
 )
@@ -194,154 +191,6 @@ def test_run_directory_layout(tmp_path):
     assert not (run / "manifest.json").exists() and (run / "fields").is_dir()
 
 
-# --- field files ----------------------------------------------------------------------------
-FIELD_CHILD = """
-import os, signal, sys
-from zndeposit.fem import dolfinx, MPI
-import dolfinx.fem, dolfinx.mesh
-from zndeposit.io import FieldWriter
-
-out, nkill, sig = sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "KILL"
-mesh = dolfinx.mesh.create_unit_square(MPI.COMM_WORLD, 6, 6)
-P1 = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
-DG0v = dolfinx.fem.functionspace(mesh, ("DG", 0, (2,)))
-fields = {n: dolfinx.fem.Function(P1) for n in ("xi", "c", "c_anion", "phi", "reaction_rate")}
-fields["current"] = dolfinx.fem.Function(DG0v)
-with FieldWriter(out, fields, formats=("vtx", "xdmf")) as fw:
-    for k in range(5):
-        for j, f in enumerate(fields.values()):
-            f.x.array[:] = 10 * k + j
-        fw.write(0.5 * k)
-        print(k, flush=True)
-        if k == nkill:
-            os.kill(os.getpid(), getattr(signal, "SIG" + sig))
-"""
-P1_NAMES = ("xi", "c", "c_anion", "phi", "reaction_rate")
-
-
-def _hdf5_reader():
-    """Read a float64 dataset with the HDF5 library DOLFINx loaded (no h5py needed)."""
-    from zndeposit.fem import dolfinx  # noqa: F401  (loads libhdf5)
-
-    maps = Path("/proc/self/maps")
-    if not maps.exists():
-        pytest.skip("needs /proc/self/maps to find libhdf5")
-    libs = {ln.split()[-1] for ln in maps.read_text().splitlines() if "/libhdf5." in ln}
-    if not libs:
-        pytest.skip("libhdf5 not loaded")
-    lib = ctypes.CDLL(sorted(libs)[0])
-    hid = ctypes.c_int64
-    lib.H5open()
-    lib.H5Eset_auto2.argtypes = [hid, ctypes.c_void_p, ctypes.c_void_p]
-    lib.H5Eset_auto2(0, None, None)
-    lib.H5Fopen.restype, lib.H5Fopen.argtypes = hid, [ctypes.c_char_p, ctypes.c_uint, hid]
-    lib.H5Dopen2.restype, lib.H5Dopen2.argtypes = hid, [hid, ctypes.c_char_p, hid]
-    lib.H5Dget_space.restype, lib.H5Dget_space.argtypes = hid, [hid]
-    lib.H5Sget_simple_extent_ndims.argtypes = [hid]
-    lib.H5Sget_simple_extent_dims.argtypes = [hid, ctypes.POINTER(ctypes.c_uint64), ctypes.c_void_p]
-    lib.H5Dread.argtypes = [hid, hid, hid, hid, hid, ctypes.c_void_p]
-    for name in ("H5Sclose", "H5Dclose", "H5Fclose"):
-        getattr(lib, name).argtypes = [hid]
-    native_double = hid.in_dll(lib, "H5T_NATIVE_DOUBLE_g").value
-
-    def read(path: Path, dataset: str) -> np.ndarray:
-        f = lib.H5Fopen(str(path).encode(), 0, 0)
-        if f < 0:
-            raise OSError(f"HDF5 cannot open {path}")
-        try:
-            d = lib.H5Dopen2(f, dataset.encode(), 0)
-            if d < 0:
-                raise KeyError(dataset)
-            s = lib.H5Dget_space(d)
-            dims = (ctypes.c_uint64 * lib.H5Sget_simple_extent_ndims(s))()
-            lib.H5Sget_simple_extent_dims(s, dims, None)
-            out = np.empty(tuple(dims), dtype=np.float64)
-            assert lib.H5Dread(d, native_double, 0, 0, 0, out.ctypes.data) >= 0
-            lib.H5Sclose(s)
-            lib.H5Dclose(d)
-            return out
-        finally:
-            lib.H5Fclose(f)
-
-    return read
-
-
-def _xdmf_steps(path: Path) -> dict[str, list[float]]:
-    steps: dict[str, list[float]] = {}
-    for grid in ET.parse(path).getroot().iter("Grid"):
-        time = grid.find("Time")
-        if time is not None:
-            steps.setdefault(grid.get("Name"), []).append(float(time.get("Value")))
-    return steps
-
-
-@pytest.mark.fem
-def test_field_writer_all_fields(tmp_path):
-    out = tmp_path / "fields"
-    run_child(FIELD_CHILD, tmp_path, str(out), "-1", returncode=0)
-    assert sorted(p.name for p in out.iterdir()) == [
-        "P1.bp",
-        "current.bp",
-        "fields.h5",
-        "fields.xdmf",
-    ]
-    for bp in ("P1.bp", "current.bp"):
-        idx = bp5_index(out / bp)
-        assert (idx.steps, idx.active, idx.complete) == (5, False, True)
-    steps = _xdmf_steps(out / "fields.xdmf")
-    assert set(steps) == {*P1_NAMES, "current"}
-    assert all(v == [0.0, 0.5, 1.0, 1.5, 2.0] for v in steps.values())
-    read = _hdf5_reader()
-    assert np.all(read(out / "fields.h5", "/Function/phi/1_5") == 33.0)
-
-
-@pytest.mark.fem
-def test_field_files_readable_after_sigkill(tmp_path):
-    out = tmp_path / "fields"
-    printed = run_child(FIELD_CHILD, tmp_path, str(out), "2")
-    assert printed.split() == ["0", "1", "2"]
-    # VTX: 3 complete steps, index still marked "writer active"
-    sizes = {}
-    for bp in ("P1.bp", "current.bp"):
-        idx = bp5_index(out / bp)
-        assert (idx.steps, idx.active, idx.complete, idx.writers) == (3, True, True, 1)
-        mark_bp5_closed(out / bp)
-        assert not bp5_index(out / bp).active
-        sizes[bp] = (out / bp / "data.0").stat().st_size
-    assert min(sizes.values()) > 0
-    # XDMF: flushed after every output time, so the HDF5 file opens and holds step 2
-    steps = _xdmf_steps(out / "fields.xdmf")
-    assert all(v == [0.0, 0.5, 1.0] for v in steps.values()) and len(steps) == 6
-    read = _hdf5_reader()
-    assert np.all(read(out / "fields.h5", "/Function/xi/1") == 20.0)
-    current = read(out / "fields.h5", "/Function/current/1")  # 2D vectors padded to 3D
-    assert (
-        current.shape == (72, 3) and np.all(current[:, :2] == 25.0) and np.all(current[:, 2] == 0)
-    )
-    assert read(out / "fields.h5", "/Mesh/mesh/geometry").shape == (49, 2)
-
-
-@pytest.mark.fem
-def test_field_files_closed_on_ctrl_c(tmp_path):
-    """SIGINT raises KeyboardInterrupt; the context manager closes the files."""
-    out = tmp_path / "fields"
-    run_child(FIELD_CHILD, tmp_path, str(out), "1", "INT", returncode=-signal.SIGINT)
-    idx = bp5_index(out / "P1.bp")
-    assert (idx.steps, idx.active, idx.complete) == (2, False, True)
-    assert all(v == [0.0, 0.5] for v in _xdmf_steps(out / "fields.xdmf").values())
-
-
-@pytest.mark.fem
-def test_vtx_readable_with_adios2_after_sigkill(tmp_path):
-    """Only where the ADIOS2 Python module exists (not in the solver wheel)."""
-    adios2 = pytest.importorskip("adios2")
-    out = tmp_path / "fields"
-    run_child(FIELD_CHILD, tmp_path, str(out), "1")
-    with adios2.FileReader(str(out / "P1.bp")) as f:
-        assert f.num_steps() == 2
-        assert np.all(f.read("c", step_selection=[1, 1]) == 11.0)
-
-
 # --- morphology on a DOLFINx mesh ----------------------------------------------------------
 L, HD, Y0, A, ELL = 40e-6, 20e-6, 10e-6, 2e-6, 0.5e-6  # m
 
@@ -494,6 +343,7 @@ def test_morphology_tanh_profile_mpi(tmp_path):
 def test_run_directory_on_two_ranks(tmp_path):
     run = tmp_path / "run"
     code = f"""
+    import numpy as np
     from zndeposit.fem import dolfinx, MPI
     import dolfinx.fem, dolfinx.mesh
     from zndeposit.io import RunDirectory, standard_columns
@@ -502,15 +352,16 @@ def test_run_directory_on_two_ranks(tmp_path):
     mesh = dolfinx.mesh.create_unit_square(comm, 8, 8)
     V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
     xi, c = dolfinx.fem.Function(V), dolfinx.fem.Function(V)
+    cells = mesh.topology.index_map(2).size_local + mesh.topology.index_map(2).num_ghosts
+    tags = dolfinx.mesh.meshtags(mesh, 2, np.arange(cells, dtype=np.int32), np.full(cells, 3, np.int32))
     rd = RunDirectory({str(run)!r}, comm)
     rd.write_case("title = 'mpi'")
     rd.manifest.start(case_hash="h")
-    with rd.metrics_writer(standard_columns()) as mw, rd.field_writer(
-        {{"xi": xi, "c": c}}, ("vtx", "xdmf")
-    ) as fw:
+    snaps = rd.snapshot_writer({{3: "electrolyte"}})
+    with rd.metrics_writer(standard_columns()) as mw:
         for k in range(2):
             c.x.array[:] = k
-            fw.write(float(k))
+            snaps.write_fields({{"xi": xi, "c": c}}, tags, float(k), capacity=0.1 * k)
             mw.write({{"t": float(k)}})
     rd.manifest.finish()
     rd.close()
@@ -533,6 +384,13 @@ def test_run_directory_on_two_ranks(tmp_path):
         and data["versions"]["petsc"]
         and data["versions"]["mpi_library"]
     )
-    idx = bp5_index(run / "fields" / "P1.bp")
-    assert (idx.steps, idx.active, idx.complete) == (2, False, True) and idx.writers == 2
-    assert all(v == [0.0, 1.0] for v in _xdmf_steps(run / "fields" / "fields.xdmf").values())
+    # the fields: one gathered VTU per output (all 81 points once), the ParaView series, no
+    # other field files
+    from zndeposit.io.snapshots import read_index, read_snapshot
+
+    assert [e.t for e in read_index(run).entries] == [0.0, 1.0]
+    last = read_snapshot(run)
+    assert last.mesh.n_points == 81 and np.allclose(last.mesh.point_data["c"], 1e-3)  # mol/L
+    pvd = ET.parse(run / "fields" / "snapshots" / "snapshots.pvd").getroot()
+    assert [d.get("timestep") for d in pvd.iter("DataSet")] == ["0.0", "1.0"]
+    assert sorted(p.name for p in (run / "fields").iterdir()) == ["snapshots"]

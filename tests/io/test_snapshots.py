@@ -98,3 +98,79 @@ def test_snapshots_are_on_by_default():
     from zndeposit.case.schema import Output
 
     assert Output().snapshots is True
+
+
+KILL_AT_CALL = """
+    import os, signal, sys
+    sys.path.insert(0, {here!r})
+    from test_snapshots import square
+    from zndeposit.io.snapshots import SnapshotWriter
+
+    folder, kill_at = sys.argv[1], int(sys.argv[2])
+    calls = [0]
+
+    def killing(real):
+        def call(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args, **kwargs)
+        return call
+
+    w = SnapshotWriter(folder)
+    w.write(square(1.0), 0.0, capacity=0.0)  # one complete snapshot before the kill
+    os.replace, os.fsync = killing(os.replace), killing(os.fsync)
+    for k in range(1, 3):
+        w.write(square(1.0 + k), 0.1 * k, capacity=0.001 * k)
+    print("not killed", calls[0])
+"""
+
+
+def _series_is_valid(folder: Path) -> tuple[int, int]:
+    """The index and the PVD parse, and every snapshot they name is complete; their lengths."""
+    idx = read_index(folder)
+    for e in idx.entries:
+        snap = read_snapshot(folder, index=e.index)
+        assert snap.mesh.n_points == 4 and np.allclose(snap.mesh.point_data["xi"][0], 1 + e.index)
+    pvd = ET.parse(folder / "snapshots.pvd").getroot()
+    files = [d.get("file") for d in pvd.iter("DataSet")]
+    for name in files:
+        import pyvista as pv
+
+        assert pv.read(str(folder / name)).n_points == 4
+    assert files[: len(idx.entries)] == [e.path.name for e in idx.entries]
+    return len(idx.entries), len(files)
+
+
+def test_sigkill_at_any_moment_leaves_a_valid_series(tmp_path):
+    """SIGKILL before every fsync and rename of two snapshot writes (VTU, PVD, index.json).
+
+    Each file is the old or the new one; the PVD may name one snapshot more than the index,
+    never one that is incomplete. A restart (``resume``) cuts both back and removes the rest.
+    """
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(KILL_AT_CALL.format(here=str(Path(__file__).parent))))
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "probe"), "0"],
+        cwd=ROOT, timeout=120, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout.startswith("not killed"), proc.stderr
+    calls = int(proc.stdout.split()[-1])
+    assert calls >= 2 * 6  # per snapshot: fsync + rename of the VTU, the PVD and the index
+    seen = set()
+    for kill_at in range(1, calls + 1):
+        folder = tmp_path / f"k{kill_at}"
+        proc = subprocess.run(
+            [sys.executable, str(script), str(folder), str(kill_at)], cwd=ROOT, timeout=120
+        )
+        assert proc.returncode == -signal.SIGKILL
+        n_index, n_pvd = _series_is_valid(folder)
+        assert 1 <= n_index <= n_pvd <= min(n_index + 1, 3)
+        seen.add((n_index, n_pvd))
+        w = SnapshotWriter(folder)
+        w.resume(n_index)
+        assert _series_is_valid(folder) == (n_index, n_index)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            ["index.json", "snapshots.pvd", *(f"snapshot_{k:04d}.vtu" for k in range(n_index))]
+        )
+    assert {(1, 1), (1, 2), (2, 2), (2, 3)} <= seen  # the kill fell between every pair of files

@@ -74,7 +74,7 @@ def test_planar_front_stays_planar_and_concentration_physical(planar_run):
 
 
 def test_run_directory_is_complete(planar_run):
-    from zndeposit.io.fields import bp5_index
+    from zndeposit.io.snapshots import read_index
 
     loaded, run, m = planar_run
     assert len(m["t"]) == 7  # t = 0 and every 2 s
@@ -84,7 +84,8 @@ def test_run_directory_is_complete(planar_run):
     assert manifest["solver"]["steps_accepted"] > 0
     again = load_case(run / "case.resolved.toml")
     assert again.case == loaded.case
-    assert bp5_index(run / "fields" / "P1.bp").steps == 7
+    assert len(read_index(run).entries) == 7  # the fields: one VTU snapshot per output
+    assert (run / "fields" / "snapshots" / "snapshots.pvd").is_file()
 
 
 def test_run_cli_reports_bad_case_without_traceback(tmp_path):

@@ -112,7 +112,7 @@ KEY_BOUNDS: dict[str, Bound] = {
 #: plain numbers without an own bound: finite and at most this
 NUMBER_MAX = (None, 1e6, "no factor of this model is physical beyond 1e6")
 #: list key -> most items
-LIST_MAX = {"anode.nuclei": 100, "coatings": 10, "output.fields": 10, "output.formats": 2}
+LIST_MAX = {"anode.nuclei": 100, "coatings": 10}
 #: periods of a surface profile across the domain
 MAX_PERIODS = 1000.0
 
@@ -124,7 +124,7 @@ CELLS_PER_H2 = 2.3
 BASE_MEMORY = 280e6
 #: memory per unknown (three P1 fields, MUMPS LU of a 2D mesh; 4.1-4.4 kB measured), bytes
 MEMORY_PER_UNKNOWN = 4500.0
-#: output bytes per node and output (6 fields in VTX + a VTU snapshot)
+#: output bytes per node and output (a VTU snapshot of 6 fields, float32 + zlib, and its mesh)
 OUTPUT_BYTES_PER_NODE = 200.0
 #: hard ceilings independent of the machine
 MAX_CELLS = 20_000_000

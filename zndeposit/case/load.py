@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from zndeposit.case.limits import Cost, bound_issues, cost_issues, estimate_cost
 from zndeposit.case.presets import DEFAULT_PRESETS, UnknownPresetError, get_preset, presets
-from zndeposit.case.schema import Case
+from zndeposit.case.schema import DEPRECATED_OUTPUT_KEYS, Case
 from zndeposit.errors import CaseError, CaseIssue
 
 Loc = tuple[str | int, ...]
@@ -350,6 +350,7 @@ def load_case(
     for dotted, value in (overrides or {}).items():
         set_key(raw, dotted, value)
     data, prov, issues = apply_presets(raw, str(path))
+    deprecated = deprecated_issues(data, str(path))
     case = None
     try:
         case = Case.model_validate(data)
@@ -364,7 +365,7 @@ def load_case(
             if not (i.message.startswith("required key") and i.key.rsplit(".", 1)[0] in failed)
         ]
         raise CaseError(issues)
-    loaded = LoadedCase(case, path, data, prov)
+    loaded = LoadedCase(case, path, data, prov, warnings=list(deprecated))
     if check:
         from zndeposit.case.checks import check_case
 
@@ -377,8 +378,25 @@ def load_case(
             found += _limited(cost_issues(case, file, loaded.cost), limits)
         if any(i.severity == "error" for i in found):
             raise CaseError(found)
-        loaded.warnings = found
+        loaded.warnings = deprecated + found
     return loaded
+
+
+def deprecated_issues(data: dict[str, Any], file: str) -> list[CaseIssue]:
+    """Remove the ignored keys of :data:`DEPRECATED_OUTPUT_KEYS` from ``data``; one warning each.
+
+    Old case files, resolved cases of older runs and sweep members still load.
+    """
+    output = data.get("output")
+    if not isinstance(output, dict):
+        return []
+    found = []
+    for key, why in DEPRECATED_OUTPUT_KEYS.items():
+        if key in output:
+            value = output.pop(key)
+            shown = value if not isinstance(value, (dict, list)) else json.dumps(value)
+            found.append(CaseIssue(file, f"output.{key}", why, shown, severity="warning"))
+    return found
 
 
 def _limited(issues: list[CaseIssue], limits: bool) -> list[CaseIssue]:

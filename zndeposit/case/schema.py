@@ -451,25 +451,30 @@ class Numerics(Section):
         return self
 
 
-FieldName = Literal["xi", "c", "c_anion", "phi", "current", "reaction_rate"]
-ALL_FIELDS: tuple[str, ...] = ("xi", "c", "c_anion", "phi", "current", "reaction_rate")
+#: keys of [output] that are accepted but ignored (with a warning): key -> why
+DEPRECATED_OUTPUT_KEYS: dict[str, str] = {
+    "formats": (
+        "ignored: the fields are written in one format only, VTU snapshots with a ParaView "
+        "series (open fields/snapshots/snapshots.pvd); VTX and XDMF are no longer written. "
+        "Remove the key"
+    ),
+    "fields": (
+        "ignored: every snapshot holds all fields (xi, c, c_anion, phi, current, "
+        "reaction_rate), which zndeposit render and report need. Remove the key"
+    ),
+}
 
 
 class Output(Section):
-    """What is written and how often."""
+    """What is written and how often (fields: docs/rendering.md, "Output files")."""
 
     interval: Time(gt=0) | None = Field(None, description="simulated time between outputs")
     count: int = Field(20, ge=1, description="number of outputs when no interval is given")
-    fields: list[FieldName] = Field(
-        default_factory=lambda: list(ALL_FIELDS), description="fields written at each output"
-    )
-    formats: list[Literal["vtx", "xdmf"]] = Field(
-        default_factory=lambda: ["vtx"], description="VTX (.bp, ParaView) and/or XDMF"
-    )
     snapshots: bool = Field(
         True,
-        description="also write every output as a VTU in fields/snapshots/ "
-        "(read by zndeposit render and report)",
+        description="write the fields at every output as a VTU snapshot in fields/snapshots/ "
+        "(snapshots.pvd opens them in ParaView; read by zndeposit render and report); "
+        "false: no field output at all, only metrics",
     )
     checkpoint_interval: Time(gt=0) | Literal["none"] = Field(
         "10 min",

@@ -7,9 +7,10 @@
       manifest.json        versions, command, case hash, status, timings
       metrics.csv          one row per output time, units in the header
       run.log              the ``zndeposit`` log (rank 0)
-      fields/              VTX ``.bp`` directories and/or ``fields.xdmf`` + ``.h5``
-        snapshots/         one VTU per output time + index.json (rendering, reports)
-        restart_01/        the field files written after a restart (one folder each)
+      fields/
+        snapshots/         the fields: one VTU per output time, snapshots.pvd (open this in
+                           ParaView: one time series, also across mesh changes and restarts)
+                           and index.json (zndeposit render / report)
       checkpoints/         the full state for ``zndeposit run --restart`` (docs/restart.md)
 
 Every rank may create and use a :class:`RunDirectory`; only rank 0 touches the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +33,6 @@ from zndeposit.io.ownership import folder_error, prepare_run_folder, restart_iss
 from zndeposit.log import LOGGER_NAME
 
 if TYPE_CHECKING:
-    from dolfinx.fem import Function
-
-    from zndeposit.io.fields import FieldWriter
     from zndeposit.io.snapshots import SnapshotWriter
 
 __all__ = ["RunDirectory"]
@@ -140,24 +138,6 @@ class RunDirectory(Closing):
 
         return self.fields_dir / SNAPSHOT_DIR
 
-    def field_segment(self, kind: str = "restart") -> Path:
-        """Folder for the field files of a new segment (rank 0 decides; others get it).
-
-        ``fields/`` for a new run, then ``fields/<kind>_01``, ``fields/<kind>_02``, ...
-        for each restart (``kind`` "restart") or new mesh ("mesh"): a VTX file
-        holds one mesh and cannot be appended to.
-        """
-        path = self._field_segment(kind) if self.rank == 0 else None
-        return Path(self.comm.bcast(path, root=0)) if self.comm is not None else Path(path)
-
-    def _field_segment(self, kind: str) -> Path:
-        if not any(self.fields_dir.glob("*.bp")) and not (self.fields_dir / "fields.xdmf").exists():
-            return self.fields_dir
-        k = 1
-        while (self.fields_dir / f"{kind}_{k:02d}").exists():
-            k += 1
-        return self.fields_dir / f"{kind}_{k:02d}"
-
     def truncate_metrics(self, rows: int) -> None:
         """Keep the header and the first ``rows`` complete rows of ``metrics.csv`` (rank 0).
 
@@ -178,17 +158,6 @@ class RunDirectory(Closing):
     def metrics_writer(self, columns: Sequence[Column], *, append: bool = False) -> MetricsWriter:
         """A :class:`MetricsWriter` on ``metrics.csv``."""
         return MetricsWriter(self.metrics_path, columns, self.comm, append=append)
-
-    def field_writer(
-        self,
-        fields: Mapping[str, Function],
-        formats: Iterable[str] = ("vtx",),
-        directory: Path | None = None,
-    ) -> FieldWriter:
-        """A :class:`~zndeposit.io.fields.FieldWriter` on ``fields/`` or ``directory``."""
-        from zndeposit.io.fields import FieldWriter
-
-        return FieldWriter(directory or self.fields_dir, fields, formats)
 
     def snapshot_writer(self, regions: Mapping[int, str] | None = None) -> SnapshotWriter:
         """A :class:`~zndeposit.io.snapshots.SnapshotWriter` on ``fields/snapshots/``."""

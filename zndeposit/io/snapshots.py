@@ -1,24 +1,29 @@
-"""Render-friendly field snapshots: one VTU per output time plus an index, readable after a crash.
+"""The field output of a run: one VTU per output time plus an index, readable after a crash.
 
-The VTX ``.bp`` output needs ADIOS2 to be read back, which the pip install does
-not have, and VTK cannot read DOLFINx's XDMF3. So every run also writes::
+This is the only field format zndeposit writes (VTK XML, which ParaView, VisIt,
+PyVista/meshio and the renderer read without ADIOS2 or HDF5)::
 
     fields/snapshots/
       snapshot_0000.vtu ...   one unstructured grid per output time (VTK XML, zlib)
+      snapshots.pvd           the series as a ParaView collection: open this one
       index.json              time, capacity, potential and file of every snapshot
-      snapshots.pvd           the same series as a ParaView collection
 
-Each VTU holds the whole mesh (coordinates in um) with the P1 fields ``xi, c,
-c_anion, phi, reaction_rate`` as point data, the DG0 ionic current vector
+Each VTU is self-contained: it holds the whole mesh of its time (coordinates in
+um), so a run whose mesh changes (``[mesh] adapt = true``) or that was
+restarted is still one series in the ``.pvd``. The P1 fields ``xi, c,
+c_anion, phi, reaction_rate`` are point data, the DG0 ionic current vector
 ``current`` and the integer ``region`` tag (see :mod:`zndeposit.geometry.tags`)
-as cell data. Values are in lab units (:data:`FIELD_UNITS`). Under MPI every
-rank sends its *owned* dofs and cells to rank 0, placed by their global
-indices, so shared interface points appear once and a run on 2 ranks gives
-the same snapshot as a serial one (up to point numbering).
+cell data. Values are in lab units (:data:`FIELD_UNITS`). Under MPI every rank
+sends its *owned* dofs and cells to rank 0, placed by their global indices, so
+shared interface points appear once and a run on 2 ranks gives the same
+snapshot as a serial one (up to point numbering).
 
-Crash safety: each VTU and each index file is written to a temporary file and
-moved into place with ``os.replace``; the index is updated only after its VTU
-is complete. A crash therefore leaves every indexed snapshot readable.
+Crash safety: each VTU, the ``.pvd`` and ``index.json`` are written to a
+temporary file, fsynced and moved into place with ``os.replace``, in that
+order, so a kill at any moment leaves the old or the new version of each file,
+and every snapshot the ``.pvd`` or the index names is complete (the ``.pvd``
+may list one snapshot more than the index). A restart
+(:meth:`SnapshotWriter.resume`) cuts both back to the checkpoint's outputs.
 """
 
 from __future__ import annotations
@@ -265,8 +270,9 @@ class SnapshotWriter(Closing):
     def resume(self, count: int) -> None:
         """Continue after the first ``count`` snapshots of the index (a restart; rank 0).
 
-        Later entries are dropped from the index and the PVD at once; their VTU
-        files are overwritten by the next writes.
+        Later entries are dropped from the index and the PVD at once, then their
+        VTU files (and temporary files of a killed write) are deleted; the next
+        writes continue the numbering.
         """
         if self.rank != 0:
             return
@@ -281,6 +287,12 @@ class SnapshotWriter(Closing):
             data["snapshots"] = entries
             atomic_write_text(self.directory / PVD_FILE, _pvd_text(entries))
             atomic_write_text(self.directory / INDEX_FILE, json.dumps(data, indent=1) + "\n")
+            kept = {e["file"] for e in entries}
+            for path in self.directory.glob("snapshot_*.vtu"):
+                if path.name not in kept:
+                    path.unlink(missing_ok=True)
+            for path in self.directory.glob(".*.tmp*"):
+                path.unlink(missing_ok=True)
 
     def write_fields(
         self,

@@ -1,14 +1,15 @@
 """``zndeposit run``: one case from file to run directory.
 
 Writes ``case.resolved.toml``, ``manifest.json`` (status, versions, timings,
-solver statistics), ``metrics.csv`` (a row per output time, flushed), field
-files (VTX ``.bp``, readable after every output), one VTU snapshot per
-output in ``fields/snapshots/`` (for rendering; ``output.snapshots``) and
-``run.log``. A crash, a solver failure or a signal leaves everything written
-so far readable; a solver failure, SIGINT/SIGTERM (after the current step),
-too many rejected steps in a row and the wall budget also write the last good
-state as a final output. The manifest carries a heartbeat (pid, host, time)
-refreshed every 30 s, so a run killed with SIGKILL is told from a live one.
+solver statistics), ``metrics.csv`` (a row per output time, flushed), the
+fields as one VTU snapshot per output in ``fields/snapshots/`` with the
+ParaView series ``snapshots.pvd`` (``output.snapshots``; one series across
+mesh changes and restarts) and ``run.log``. A crash, a solver failure or a
+signal leaves everything written so far readable; a solver failure,
+SIGINT/SIGTERM (after the current step), too many rejected steps in a row and
+the wall budget also write the last good state as a final output. The manifest
+carries a heartbeat (pid, host, time) refreshed every 30 s, so a run killed
+with SIGKILL is told from a live one.
 """
 
 from __future__ import annotations
@@ -255,7 +256,6 @@ def run_case(
         log.info(f"{loaded.case.title}: {dofs} unknowns on {comm.size} rank(s)")
         times = output_times(loaded, sim.end_time)
         columns = standard_columns(obs.regions)
-        fields = {k: v for k, v in obs.fields.items() if k in loaded.case.output.fields}
         bar = _progress(comm, sim.end_time, progress)
         snapshots = rd.snapshot_writer(obs.region_names) if loaded.case.output.snapshots else None
         if ckpt is not None:
@@ -263,9 +263,8 @@ def run_case(
             if snapshots is not None:
                 snapshots.resume(book.snapshots)
         ckpts = Checkpointer(rd.path, comm, loaded.case.output, msh_path, resolved_hash)
-        formats = tuple(loaded.case.output.formats)
-        live = _Live(obs, rd.field_writer(fields, formats, rd.field_segment()))
-        with rd.metrics_writer(columns, append=ckpt is not None) as metrics, live:
+        live = _Live(obs)
+        with rd.metrics_writer(columns, append=ckpt is not None) as metrics:
             last_row: dict[str, float] = {}
             deferred: list[bool] = []  # a step checkpoint waits for the output of its step
 
@@ -283,7 +282,6 @@ def run_case(
                 with timer("output"):
                     last_row.update(live.obs.metrics())
                     metrics.write(last_row)
-                    live.writer.write(s.t)
                     if snapshots is not None:
                         live.obs.write_snapshot(snapshots, last_row)
                         book.snapshots = len(snapshots.entries)
@@ -311,14 +309,11 @@ def run_case(
                     bar.update(task, completed=s.t, t=s.t, info=note)
 
             def on_replace(stepper: Any, old_model: Any) -> None:
-                """A new model (mesh): observer rebuilt with its memory, a new field segment."""
+                """A new model (mesh): the observer rebuilt with its memory (a VTU has its mesh)."""
                 with timer("replace_model"):
                     new = Observer(sim)
                     new.carry_over(live.obs)
                     live.obs = new
-                    live.writer.close()
-                    chosen = {k: v for k, v in new.fields.items() if k in fields}
-                    live.writer = rd.field_writer(chosen, formats, rd.field_segment("mesh"))
 
             sim.stepper.on_replace.append(on_replace)
             if setup is not None:
@@ -395,16 +390,10 @@ def restart_run(run_dir: Path, **kwargs: Any) -> Path:
 
 
 class _Live:
-    """The observer and field writer of the current model (both change with the mesh)."""
+    """The observer of the current model (it changes with the mesh)."""
 
-    def __init__(self, obs: Observer, writer: Any) -> None:
-        self.obs, self.writer = obs, writer
-
-    def __enter__(self) -> _Live:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.writer.close()
+    def __init__(self, obs: Observer) -> None:
+        self.obs = obs
 
 
 def _check_cache(cache_dir: Path) -> None:
