@@ -174,3 +174,21 @@ def test_sigkill_at_any_moment_leaves_a_valid_series(tmp_path):
             ["index.json", "snapshots.pvd", *(f"snapshot_{k:04d}.vtu" for k in range(n_index))]
         )
     assert {(1, 1), (1, 2), (2, 2), (2, 3)} <= seen  # the kill fell between every pair of files
+
+
+def test_old_output_keys_load_with_a_warning(tmp_path):
+    """output.formats / output.fields: ignored, one warning each naming the key and what to do."""
+    from zndeposit.case.load import load_case
+
+    text = (ROOT / "cases" / "quickstart_nucleus.toml").read_text()
+    old = tmp_path / "old.toml"
+    old.write_text(text.replace("[output]", '[output]\nformats = ["vtx", "xdmf"]\nfields = ["xi"]'))
+    loaded = load_case(old)
+    found = {w.key: w for w in loaded.warnings if w.key.startswith("output.")}
+    assert set(found) == {"output.formats", "output.fields"}
+    assert all(w.severity == "warning" and w.file == str(old) for w in found.values())
+    assert "snapshots.pvd" in found["output.formats"].message
+    assert "Remove the key" in found["output.fields"].message
+    assert "formats" not in loaded.data["output"]  # not carried into the resolved case
+    assert loaded.case == load_case(ROOT / "cases" / "quickstart_nucleus.toml").case
+    assert not [w for w in load_case(old, check=False).warnings if "formats" not in w.key][1:]
