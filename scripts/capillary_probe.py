@@ -10,7 +10,13 @@ records at every output:
   xi, n f eta_eff, n f (E - phi), u = ln(c/c_bulk), psi, K, R.
 
 Usage: .venv/bin/python scripts/capillary_probe.py OUT_DIR [key=value ...]
-(keys: lam, i0, gamma, current, D, elements, mobility, duration, interval, gap).
+(keys of DEFAULTS: lam, i0, gamma, current, D (D+ = D- in m^2/s; 0: the preset's),
+elements, mobility, duration, interval, gap, dt_max, amp_frac, ...). The theory
+printed at the end is omega(k) of zndeposit.theory for the run's parameters (pure
+capillary decay with the fast default transport); the column-integrated rate mode
+R1 over the amplitude is the model's own Gibbs-Thomson rate, and d(M1)/dt - R1 the
+lateral transfer by the profile flux
+(docs/verification.md, linear stability).
 Results go to OUT_DIR/probe.npz and a printed table.
 """
 
