@@ -62,8 +62,11 @@ def test_target_sizes_band_grading_and_limits() -> None:
     # in between: h_fine + grading * (distance - band), distance measured from the band edge
     mid = (y > y_band.max() + 0.3) & (y < y_band.max() + 1.0)
     expect = rules.h_fine + rules.grading * (y[mid] - y_band.max() - rules.band)
-    assert np.allclose(h[mid], expect, atol=1e-9)
+    assert np.allclose(h[mid], expect, rtol=0.0101)  # sizes come in levels 2 % apart
     # grading: no edge joins sizes differing by more than grading * length
     edges = edges_of(cells)
     lengths = np.hypot(*(pts[edges[:, 1]] - pts[edges[:, 0]]).T)
-    assert np.all(np.abs(h[edges[:, 0]] - h[edges[:, 1]]) <= rules.grading * lengths + 1e-12)
+    jump = np.abs(h[edges[:, 0]] - h[edges[:, 1]])
+    assert np.all(
+        jump <= rules.grading * lengths + 0.0201 * np.maximum(h[edges[:, 0]], h[edges[:, 1]])
+    )

@@ -127,6 +127,10 @@ class MeshAdaptor:
             f = model.w.sub(i).collapse()
             f.name = name
             out[name] = f
+        node = out["xi"].copy()
+        node.name = "node"
+        node.x.array[:] = model.node_index().astype(float)  # exact below 2^53
+        out["node"] = node
         return out
 
     def _new_mesh(self, model: Any, cell_tags: Any) -> Remeshed:

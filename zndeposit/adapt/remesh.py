@@ -77,6 +77,28 @@ def write_adapted_msh(case: Case, points_um: np.ndarray, cells: np.ndarray, h_um
     os.replace(tmp, path)
 
 
+def canonical_order(arrays: Any) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Points, triangles and point data in an order independent of the partition.
+
+    With a ``node`` point field (the gmsh input index of every node) the points
+    are sorted by it and the triangles by their sorted vertex triples, so the
+    same mesh gathered from any number of ranks gives identical arrays.
+    """
+    data = dict(arrays.point_data)
+    node = data.pop("node", None)
+    pts, cells = arrays.points, arrays.cells
+    if node is None:
+        return pts, cells, data
+    order = np.argsort(node, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    cells = np.sort(rank[cells], axis=1)
+    cells = cells[np.lexsort((cells[:, 2], cells[:, 1], cells[:, 0]))]
+    # coordinates rounded to 1e-9 um: the gathered geometry differs by round-off between
+    # partitions, and gmsh's meshing can follow it
+    return np.round(pts[order], 9), cells, {k: v[order] for k, v in data.items()}
+
+
 def remesh(
     case: Case,
     fields: dict[str, Any],
@@ -89,7 +111,9 @@ def remesh(
 
     Args:
         case: the case (geometry).
-        fields: P1 Functions ``xi`` and optionally ``u`` and ``psi`` on the current mesh.
+        fields: P1 Functions ``xi`` and optionally ``u``, ``psi`` and ``node`` (the gmsh
+            input index of every node, for a partition-independent order) on the
+            current mesh.
         cell_tags: region tags of the current mesh.
         rules: target sizes (um).
         path: where the new ``.msh`` goes (its folder must exist).
@@ -101,13 +125,10 @@ def remesh(
     if comm.rank == 0:
         try:
             t0 = time.perf_counter()
-            pts = arrays.points
-            h = target_sizes(
-                pts, arrays.cells, arrays.point_data["xi"], rules,
-                arrays.point_data.get("u"), arrays.point_data.get("psi"),
-            )  # fmt: skip
+            pts, cells, data = canonical_order(arrays)
+            h = target_sizes(pts, cells, data["xi"], rules, data.get("u"), data.get("psi"))
             t1 = time.perf_counter()
-            write_adapted_msh(case, pts, arrays.cells, h, Path(path))
+            write_adapted_msh(case, pts, cells, h, Path(path))
             t_sizes, t_gmsh = t1 - t0, time.perf_counter() - t1
         except MeshError as exc:
             error = f"adaptive remeshing failed: {exc}"

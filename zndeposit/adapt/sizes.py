@@ -18,7 +18,8 @@ smallest of three indicators, then graded:
 
 then no size may exceed a neighbour's by more than ``grading`` times the
 distance between them (``h_i <= h_j + g |x_i - x_j|``), so the mesh is graded
-from fine to coarse with slope ``grading``.
+from fine to coarse with slope ``grading``. Sizes are rounded to levels 2 %
+apart, so that round-off in the solution does not change the mesh.
 
 Lengths in any consistent unit (the remesher passes micrometres).
 """
@@ -31,6 +32,8 @@ import numpy as np
 
 #: the interface band: 0.02 < xi < 0.98 (the reaction acts where xi >= 0.02)
 XI_LOW, XI_HIGH = 0.02, 0.98
+#: ratio of successive size levels (see :func:`quantise`)
+QUANTUM = 1.02
 #: relaxation sweeps before giving up (a distance travels one edge per sweep)
 MAX_SWEEPS = 5000
 
@@ -167,4 +170,14 @@ def target_sizes(
     if psi is not None:
         h = np.minimum(h, curvature_sizes(points, cells, psi, rules.tol_psi))
     h = np.clip(h, rules.h_fine, rules.h_max)
-    return relax(h, edges, lengths, rules.grading)
+    return np.minimum(quantise(relax(h, edges, lengths, rules.grading), rules.h_fine), rules.h_max)
+
+
+def quantise(h: np.ndarray, h_fine: float) -> np.ndarray:
+    """Sizes rounded to the levels h_fine * QUANTUM^k.
+
+    Round-off in the solution (e.g. a different number of MPI ranks) then leaves
+    the sizes, and so gmsh's mesh, unchanged, except at the rare exact ties.
+    """
+    k = np.round(np.log(h / h_fine) / np.log(QUANTUM))
+    return h_fine * QUANTUM**k
