@@ -65,8 +65,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from zndeposit.case.show import show_text
+    from zndeposit.errors import UnitError
+    from zndeposit.units import parse_quantity
 
-    print(show_text(_load(args)), end="")
+    height = None
+    if args.dendrite_height is not None:
+        try:
+            height = parse_quantity(args.dendrite_height, "m", "um")
+        except UnitError as exc:
+            raise SystemExit(f"--dendrite-height: {exc} (e.g. --dendrite-height '20 um')") from None
+        if height < 0:
+            raise SystemExit(
+                f"--dendrite-height: expected a height >= 0 (e.g. '20 um'), got "
+                f"{args.dendrite_height!r}"
+            )
+    print(show_text(_load(args), height), end="")
     return 0
 
 
@@ -248,8 +261,16 @@ def build_parser() -> argparse.ArgumentParser:
     no_limits(v)
     v.set_defaults(func=_cmd_validate)
 
-    s = sub.add_parser("show", help="print the resolved case and derived quantities")
+    s = sub.add_parser(
+        "show", help="print the resolved case, derived quantities and expected unknowns"
+    )
     s.add_argument("case")
+    s.add_argument(
+        "--dendrite-height",
+        metavar="LENGTH",
+        help="also estimate the adaptive mesh with a dendrite this tall, e.g. '20 um' "
+        "([mesh] adapt = true)",
+    )
     with_set(s)
     no_limits(s)
     s.set_defaults(func=_cmd_show)

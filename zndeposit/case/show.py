@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+import numpy as np
 
 from zndeposit.case.derived import Derived, derive
 from zndeposit.case.load import LoadedCase
 from zndeposit.case.resolve import resolved_toml
+from zndeposit.case.schema import Case
+from zndeposit.geometry.sizes import GRADING
 from zndeposit.units import format_quantity as fq
 
 
@@ -83,12 +88,161 @@ def preset_source_lines(loaded: LoadedCase) -> list[str]:
     return lines
 
 
-def show_text(loaded: LoadedCase) -> str:
-    """The resolved case (lab units), the sources of preset values and the derived quantities."""
+def show_text(loaded: LoadedCase, dendrite_height: float | None = None) -> str:
+    """The resolved case, preset sources, derived quantities and the expected unknowns.
+
+    Args:
+        loaded: the case.
+        dendrite_height: also estimate the adaptive mesh with a dendrite this tall, m.
+    """
     parts = [f"# resolved case: {loaded.path}", resolved_toml(loaded.case).rstrip(), ""]
     sources = preset_source_lines(loaded)
     if sources:
         parts += ["# sources of preset values", *sources, ""]
     parts += [f"# {w}" for w in loaded.warnings]
     parts += derived_lines(derive(loaded.case))
+    parts += size_lines(loaded.case, dendrite_height)
     return "\n".join(parts) + "\n"
+
+
+# --- expected size of the mesh ------------------------------------------------------------------
+#: area of an equilateral triangle of side h, in units of h^2 (sqrt(3)/4)
+TRIANGLE_AREA = math.sqrt(3.0) / 4.0
+#: span of the interface band 0.02 < xi < 0.98 of the tanh profile, in interface widths
+#: (2 atanh(0.96) x 2 l, l = width / (2 ln 9))
+BAND_SPAN_WIDTHS = 4.0 * math.atanh(0.96) / (2.0 * math.log(9.0))
+#: unknowns per mesh node (xi, u = ln c, psi)
+UNKNOWNS_PER_NODE = 3
+#: measured deviation of the adaptive estimate from the adapted meshes of
+#: tests/unit/test_show_unknowns.py (docs/adaptivity.md, "Expected size")
+ESTIMATE_ERROR = "within 4 % (tested to 10 %) of the first adapted meshes of 5 cases"
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """Expected size of an adapted mesh (an estimate, not a mesh).
+
+    Attributes:
+        interface_length: length of the xi = 0.5 line assumed, m.
+        h_fine: element size across the interface band, m.
+        h_max: largest element size, m.
+        band: thickness of the fine band around the interface, m.
+        cells: triangles.
+        nodes: mesh nodes (about half the triangles).
+        unknowns: ``UNKNOWNS_PER_NODE`` x nodes.
+    """
+
+    interface_length: float
+    h_fine: float
+    h_max: float
+    band: float
+    cells: float
+    nodes: float
+    unknowns: float
+
+
+def _ramp_cells(h: float, h_max: float, grading: float, room: float) -> tuple[float, float]:
+    """(triangles, depth) per unit interface length of a zone graded from h to h_max.
+
+    The size grows as h + grading d with the distance d from the fine band, over at
+    most ``room``: the area element dd per unit length holds dd / (0.433 (h + g d)^2)
+    triangles, integrated in closed form.
+    """
+    depth = max(0.0, min(room, (h_max - h) / grading))
+    cells = (1.0 / h - 1.0 / (h + grading * depth)) / (grading * TRIANGLE_AREA)
+    return cells, depth
+
+
+def surface_length(case: Case) -> float:
+    """Length of the initial metal surface (nuclei and roughness included), m."""
+    from zndeposit.geometry.surface import initial_surface
+
+    x, y = initial_surface(case).outline()
+    return float(np.sum(np.hypot(np.diff(x), np.diff(y))))
+
+
+def adaptive_estimate(case: Case, dendrite_height: float = 0.0) -> SizeEstimate:
+    """Expected size of the adapted mesh of ``case`` for a flat front plus a dendrite.
+
+    Model (``docs/adaptivity.md``, "Expected size"): along an interface of length
+    L = initial surface length (:func:`surface_length`: the width, plus the flanks of
+    nuclei and roughness) + 2 x ``dendrite_height`` (a dendrite adds its two flanks) lies
+    a fine band
+    of thickness (2 adapt_band + 1.77) interface widths + 2 h_fine (0.02 < xi < 0.98
+    spans 1.77 widths of the tanh profile, the triangles crossing it one element more
+    on each side) at h_fine = interface.width / elements_across_interface, graded on
+    both sides to h_max with the remesher's slope (limited by the anode below and the
+    electrolyte above); the rest of the domain is at h_max. Triangles of side h cover
+    0.433 h^2 each, and a triangle mesh has about half as many nodes as triangles.
+    Refinement for steep concentration or potential (depletion layers near the
+    limiting current) is not included.
+    """
+    from zndeposit.geometry.sizes import mesh_sizes
+
+    sizes = mesh_sizes(case)
+    h, h_max, g = sizes.band_size, sizes.max_size, GRADING
+    width, height = case.domain.width, case.domain.height
+    itf = case.interface.width
+    band = (2.0 * case.mesh.adapt_band + BAND_SPAN_WIDTHS) * itf + 2.0 * h
+    length = surface_length(case) + 2.0 * max(dendrite_height, 0.0)
+    below = max(case.anode.thickness - band / 2.0, 0.0)
+    above = max(height - case.anode.thickness - band / 2.0, 0.0)
+    ramp_below, depth_below = _ramp_cells(h, h_max, g, below)
+    ramp_above, depth_above = _ramp_cells(h, h_max, g, above)
+    near = length * (band / (TRIANGLE_AREA * h * h) + ramp_below + ramp_above)
+    covered = length * (band + depth_below + depth_above)
+    coarse = max(width * height - covered, 0.0) / (TRIANGLE_AREA * h_max * h_max)
+    cells = near + coarse
+    nodes = cells / 2.0
+    return SizeEstimate(length, h, h_max, band, cells, nodes, UNKNOWNS_PER_NODE * nodes)
+
+
+def size_lines(case: Case, dendrite_height: float | None = None) -> list[str]:
+    """The ``[expected size]`` block of ``zndeposit show``: unknowns now and with a dendrite."""
+    from zndeposit.case.limits import estimate_cost
+
+    fixed = estimate_cost(case)
+
+    def row(label: str, text: str) -> str:
+        return f"{label:<32}{text}"
+
+    lines = [
+        "",
+        "[expected size]  (estimates from the mesh settings, not counted on a mesh)",
+        row(
+            "fixed mesh" + (" (adapt = false)" if case.mesh.adapt else ""),
+            f"~{_count(fixed.unknowns)} unknowns (~{_count(fixed.cells)} triangles)",
+        ),
+    ]
+    if not case.mesh.adapt:
+        lines.append(row("adaptive mesh", "[mesh] adapt = false (set it true for an estimate)"))
+        return lines
+    now = adaptive_estimate(case)
+    lines.append(
+        row(
+            "adaptive, now (t = 0)",
+            f"~{_count(now.unknowns)} unknowns (interface {fq(now.interface_length, 'm', 'um')}, "
+            f"fine band {fq(now.band, 'm', 'um')} at h = {fq(now.h_fine, 'm', 'um')}, "
+            f"coarse h_max = {fq(now.h_max, 'm', 'um')})",
+        )
+    )
+    if dendrite_height is not None:
+        tall = adaptive_estimate(case, dendrite_height)
+        lines.append(
+            row(
+                f"adaptive, {fq(dendrite_height, 'm', 'um')} dendrite",
+                f"~{_count(tall.unknowns)} unknowns (interface "
+                f"{fq(tall.interface_length, 'm', 'um')} = now + 2 x height)",
+            )
+        )
+    else:
+        lines.append(row("adaptive, with a dendrite", "add --dendrite-height '20 um'"))
+    lines.append(
+        "# adaptive estimate: the flat-front model of docs/adaptivity.md ('Expected size'), "
+        f"{ESTIMATE_ERROR}; refinement for depletion layers not included"
+    )
+    return lines
+
+
+def _count(x: float) -> str:
+    return f"{x / 1e6:.3g} M" if x >= 1e6 else (f"{x / 1e3:.3g} k" if x >= 1e3 else f"{x:.3g}")
