@@ -29,6 +29,7 @@ from zndeposit.case.schema import Case
 from zndeposit.fem import MPI
 from zndeposit.geometry.mesh import MeshData
 from zndeposit.log import get_logger
+from zndeposit.units import unit_factor
 
 #: an interface cell larger than this x h_fine triggers an adaptation
 COARSE_RATIO = 1.5
@@ -84,7 +85,7 @@ class MeshAdaptor:
         self.rules = size_rules(
             case, settings.band_widths, settings.concentration_error, settings.potential_error
         )
-        self.h_fine = self.rules.h_fine * 1e-6
+        self.h_fine = self.rules.h_fine * unit_factor("um", "m")
         self.segment = 0
         self.steps_since = 0
         self.stats = AdaptStatistics()

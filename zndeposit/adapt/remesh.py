@@ -24,6 +24,7 @@ from zndeposit.errors import MeshError
 from zndeposit.geometry.mesh import MeshData, gmsh_session, load_mesh
 from zndeposit.geometry.sizes import mesh_sizes
 from zndeposit.io.snapshots import gather_fields
+from zndeposit.units import unit_factor
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,11 @@ class Remeshed:
 
 def size_rules(case: Case, band_widths: float, tol_u: float, tol_psi: float) -> SizeRules:
     """The case's sizes in micrometres: h_fine across the interface, h_max, band, grading."""
-    sz = mesh_sizes(case)
+    sz, um = mesh_sizes(case), unit_factor("m", "um")
     return SizeRules(
-        h_fine=sz.band_size * 1e6,
-        h_max=sz.max_size * 1e6,
-        band=band_widths * case.interface.width * 1e6,
+        h_fine=sz.band_size * um,
+        h_max=sz.max_size * um,
+        band=band_widths * case.interface.width * um,
         grading=sz.grading,
         tol_u=tol_u,
         tol_psi=tol_psi,

@@ -41,6 +41,7 @@ import numpy as np
 
 from zndeposit.io.closing import Closing
 from zndeposit.io.manifest import atomic_write_text
+from zndeposit.units import unit_factor
 
 if TYPE_CHECKING:
     import pyvista as pv
@@ -67,15 +68,20 @@ PVD_FILE = "snapshots.pvd"
 FORMAT = "zndeposit-snapshots"
 VERSION = 1
 #: coordinates are stored in um (factor from m)
-LENGTH_UNIT, LENGTH_SCALE = "um", 1e6
+LENGTH_UNIT = "um"
+LENGTH_SCALE = unit_factor("m", LENGTH_UNIT)
+#: field -> (its SI unit in the solver, its unit in the VTU)
+_FIELD_SI_AND_OUTPUT = {
+    "xi": ("-", "-"),
+    "c": ("mol/m^3", "mol/L"),
+    "c_anion": ("mol/m^3", "mol/L"),
+    "phi": ("V", "V"),
+    "reaction_rate": ("A/m^2", "mA/cm^2"),
+    "current": ("A/m^2", "mA/cm^2"),
+}
 #: field -> (unit in the VTU, factor from the SI value of the solver)
 FIELD_UNITS: dict[str, tuple[str, float]] = {
-    "xi": ("-", 1.0),
-    "c": ("mol/L", 1e-3),
-    "c_anion": ("mol/L", 1e-3),
-    "phi": ("V", 1.0),
-    "reaction_rate": ("mA/cm^2", 0.1),
-    "current": ("mA/cm^2", 0.1),
+    name: (out, unit_factor(si, out)) for name, (si, out) in _FIELD_SI_AND_OUTPUT.items()
 }
 REGION_ARRAY = "region"
 

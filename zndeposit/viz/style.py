@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zndeposit.io.snapshots import atomic_path
+from zndeposit.units import unit_factor
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -120,7 +121,14 @@ FIELD_STYLES: dict[str, FieldStyle] = {
         "c_anion", "Anion concentration", "mol L$^{-1}$", "viridis", 1.0, None, "anion", "$c_{-}$"
     ),
     "phi": FieldStyle(
-        "phi", "Electrolyte potential", "mV", "plasma", 1e3, None, "potential", "$\\phi$"
+        "phi",
+        "Electrolyte potential",
+        "mV",
+        "plasma",
+        unit_factor("V", "mV"),
+        None,
+        "potential",
+        "$\\phi$",
     ),
     "current": FieldStyle(
         "current", "Ionic current density", "mA cm$^{-2}$", "inferno", 1.0, None, "current", "$|i|$"
