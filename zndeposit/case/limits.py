@@ -124,7 +124,8 @@ CELLS_PER_H2 = 2.3
 BASE_MEMORY = 280e6
 #: memory per unknown (three P1 fields, MUMPS LU of a 2D mesh; 4.1-4.4 kB measured), bytes
 MEMORY_PER_UNKNOWN = 4500.0
-#: output bytes per node and output (a VTU snapshot of 6 fields, float32 + zlib, and its mesh)
+#: output bytes per node and output, an upper bound (a VTU snapshot of the 6 fields, float32 +
+#: zlib, with its mesh: 77 B per node measured on a 1k-node mesh; VTX is no longer written)
 OUTPUT_BYTES_PER_NODE = 200.0
 #: hard ceilings independent of the machine
 MAX_CELLS = 20_000_000
