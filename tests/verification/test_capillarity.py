@@ -78,7 +78,6 @@ dt_initial = "0.1 s"
 dt_max = "{dt_max} s"
 [output]
 interval = "{interval} s"
-fields = ["xi"]
 """
 
 POTENTIAL = -30.0  # mV vs the reservoir

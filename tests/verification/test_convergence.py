@@ -100,7 +100,6 @@ target_newton_iterations = 25
 max_xi_change = "none"
 [output]
 interval = "{interval} s"
-fields = ["xi"]
 """
 
 #: a semicircular nucleus of radius 0.35 um in the middle of the strip (tip at 3.35 um)

@@ -70,7 +70,6 @@ dt_initial = "{dt_initial} s"
 dt_max = "{dt_max} s"
 [output]
 interval = "{interval} s"
-fields = ["xi"]
 snapshots = false
 """
 
