@@ -90,8 +90,9 @@ def main() -> None:
         print(f"{name:8s} {fixed:12d} {adapted:14d} {sec:8.2f}")
     base = rows["W x H"][1]
     width_ratio, height_ratio = rows["2W x H"][1] / base, rows["W x 2H"][1] / base
-    print(f"2W / W: {width_ratio:.2f} (target <= 2.2) {'met' if width_ratio <= 2.2 else 'MISSED'}")
-    print(f"2H / H: {height_ratio:.2f} (target <= 1.2) {'met' if height_ratio <= 1.2 else 'MISSED'}")
+    for name, ratio, target in (("2W / W", width_ratio, 2.2), ("2H / H", height_ratio, 1.2)):
+        verdict = "met" if ratio <= target else "MISSED"
+        print(f"{name}: {ratio:.2f} (target <= {target}) {verdict}")
 
 
 if __name__ == "__main__":

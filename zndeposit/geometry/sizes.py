@@ -7,12 +7,12 @@ Auto defaults (each replaced by the ``[mesh]`` key of the same name when given):
   initial surface point up to the highest initial surface point (nuclei
   included) + ``growth_band``;
 - ``growth_band`` = max(3 x deposit thickness + 2 x surface relief,
-  10 x interface width); with ``mesh.adapt`` only (adapt_band + BAND_BELOW)
-  interface widths, since the mesh then follows the front, where the deposit thickness is the dense Zn of the
+  10 x interface width), where the deposit thickness is the dense Zn of the
   requested charge (galvanostatic) or of the limiting current over the whole
   run (potentiostatic, capped at 1/6 of the electrolyte height so that the
   3 x deposit part of the band stays within half of it); the band is clipped
-  to the domain;
+  to the domain; with ``mesh.adapt`` only (adapt_band + BAND_BELOW) interface
+  widths, since the mesh then follows the front;
 - ``max_size`` = min(domain width / 8, electrolyte height / 10), at least h;
 - ``fibre_size`` (resolved separator) = mean fibre diameter / 6, between h
   and max_size;
