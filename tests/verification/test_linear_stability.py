@@ -201,7 +201,10 @@ def test_diffusion_limited_growth(tmp_path, lam):
 # default L_sigma = 1e-6 (L_sigma kappa k^2 = 67 1/s at lambda = 2 um) they swamp the
 # Gibbs-Thomson rate; L_sigma = 1e-8 still keeps the profile (relaxation rate
 # L_sigma kappa / l^2 = 5.3 1/s against v / l = 0.14 1/s) and dt_max below keeps
-# L_sigma kappa k^2 dt at 0.034 for every wavelength (a 3.3 % slower decay).
+# L_sigma kappa k^2 dt at 0.034 for every wavelength (a 3.3 % slower decay). A normal
+# extrapolated in time removes the dt dependence but not the lateral transfer, which then
+# dominates at L_sigma = 1e-6 (lambda = 2/3/4 um: -0.60/-0.20/-0.03 against -0.099/-0.035/
+# -0.014 1/s); a flux along n only removes most of it (docs/verification.md, not kept).
 REACTION = {"i0": 1.0e4, "gamma": 10.0, "width": 0.5, "current": 339.14, "mobility": 1e-8,
             "amplitude": 0.01, "start": 2.0, "elements": 8, "band": 2.0, "dt_initial": 0.01}  # fmt: skip
 #: lambda (um) -> (duration, dt_max, output interval), s: about one e-folding of decay;
