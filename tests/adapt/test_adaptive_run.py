@@ -3,33 +3,11 @@
 from pathlib import Path
 
 import pytest
+from test_transfer import CASE as TRANSFER_CASE
 
 pytestmark = pytest.mark.fem
 
-CASE = """
-title = "adaptive run"
-[domain]
-width = "6 um"
-height = "24 um"
-sides = "periodic"
-[anode]
-thickness = "3 um"
-[anode.surface]
-kind = "sinusoidal"
-amplitude = "0.3 um"
-wavelength = "6 um"
-[electrolyte]
-preset = "ZnSO4_dilute"
-concentration = "0.1 mol/L"
-[top]
-kind = "reservoir"
-[control]
-mode = "galvanostatic"
-current_density = "40 A/m^2"
-duration = "0.6 s"
-[mesh]
-elements_across_interface = 5
-"""
+CASE = TRANSFER_CASE.replace('"20 A/m^2"', '"40 A/m^2"').replace('"0.3 s"', '"0.6 s"')
 
 
 def _run(tmp_path: Path, adapt: bool):
