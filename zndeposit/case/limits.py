@@ -270,9 +270,13 @@ def _graded(h: float, hmax: float, g: float, room: float) -> float:
 
 
 def estimate_cost(case: Case) -> Cost:
-    """Cells, unknowns, outputs, steps and memory of a case, from its mesh settings."""
+    """Cells, unknowns, outputs, steps and memory of a case, from its mesh settings.
+
+    With ``mesh.adapt`` this is the first mesh (a thin band over the initial
+    surface), the largest of an adaptive run until a deposit outgrows it.
+    """
     from zndeposit.case.checks import surface_relief
-    from zndeposit.geometry.sizes import GRADING, auto_growth_band
+    from zndeposit.geometry.sizes import BAND_BELOW, GRADING, auto_growth_band
 
     m, dom, itf = case.mesh, case.domain, case.interface
     h = itf.width / m.elements_across_interface
@@ -281,7 +285,12 @@ def estimate_cost(case: Case) -> Cost:
         s.kind, 3.0 * (s.rms or 0.0)
     )
     high = case.anode.thickness + surface_relief(case)
-    growth = m.growth_band if m.growth_band is not None else auto_growth_band(case)
+    if m.growth_band is not None:
+        growth = m.growth_band
+    elif m.adapt:  # the first mesh of an adaptive run: a thin band (geometry.sizes)
+        growth = (m.adapt_band + BAND_BELOW) * itf.width
+    else:
+        growth = auto_growth_band(case)
     bottom = max(0.0, low - 4.0 * itf.width)
     top = min(dom.height, high + growth)
     electrolyte = dom.height - case.anode.thickness
