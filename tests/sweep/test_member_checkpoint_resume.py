@@ -79,10 +79,15 @@ def test_killed_member_resumes_from_its_checkpoint(sweep_files, tmp_path):
         assert proc.poll() is None and time.monotonic() < end, "no checkpoint appeared"
         time.sleep(0.02)
     run_pid = json.loads((d / "manifest.json").read_text())["heartbeat"]["pid"]
-    os.kill(run_pid, signal.SIGKILL)
+    # the run leads its own session: kill its whole process group (as a scheduler
+    # does), or a helper process it started may hold the member lock a while longer
+    os.killpg(run_pid, signal.SIGKILL)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     _gone(run_pid)
+    end = time.monotonic() + 30  # the lock is released once every holder has exited
+    while run_state(d, member.hash).status == "running" and time.monotonic() < end:
+        time.sleep(0.1)
     assert run_state(d, member.hash).status == "interrupted"
     kept = len(read_metrics(d / "metrics.csv")["t"])
     assert 0 < kept < len(read_metrics(ref / "metrics.csv")["t"])
