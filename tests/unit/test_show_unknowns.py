@@ -103,7 +103,7 @@ def test_estimate_grows_with_interface_length_not_height(tmp_path):
 @pytest.mark.fem
 @pytest.mark.parametrize(
     ("w", "h", "needle"),
-    [(20, 60, 0.0), (10, 40, 10.0)],
+    [(20, 60, 0.0), pytest.param(10, 40, 10.0, marks=pytest.mark.slow)],
     ids=["flat-20x60", "needle-10um"],
 )
 def test_estimate_against_adapted_mesh(tmp_path, w, h, needle):

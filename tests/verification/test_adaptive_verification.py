@@ -70,6 +70,7 @@ def test_sand_time_dilute_adaptive(tmp_path, case_runner):
     assert t_last == pytest.approx(d.sand_time, rel=0.03)
 
 
+@pytest.mark.slow  # ~20 s; the fast suite keeps the adaptive Sand check
 def test_limiting_current_dilute_adaptive(tmp_path, case_runner):
     """0.1 M, L = 40 um, E = -500 mV, reservoir, adapted mesh: current within 2 %.
 
@@ -92,6 +93,7 @@ def test_limiting_current_dilute_adaptive(tmp_path, case_runner):
     assert np.allclose(m["i"][late], i_lim, rtol=0.02)
 
 
+@pytest.mark.slow  # ~25 s
 def test_sharp_bump_height_adaptive(tmp_path, case_runner, butler_volmer):
     """Capillarity on an adapted mesh: the bump keeps its height (5 %), advance within 8 %.
 
