@@ -92,3 +92,31 @@ def test_adaptive_run_on_two_ranks(tmp_path: Path) -> None:
     r = _run("--restart", str(out), ranks=2)
     assert r.returncode == 0, r.stderr
     assert _compare(two, out) < 1e-6
+
+
+def test_sigterm_after_remeshing_stops_cleanly(tmp_path: Path) -> None:
+    """gmsh resets SIGTERM in C when it starts: the run must still stop as 'interrupted'."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from zndeposit.case.load import load_case
+    from zndeposit.geometry.mesh import build_mesh
+
+    case = adaptive_case(tmp_path, duration="20 s")
+    # a cached mesh: the run's first gmsh session is then the one that reads it, after
+    # the signal handlers are installed (a SIGTERM used to kill such runs outright)
+    build_mesh(load_case(case), tmp_path / "cache")
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "zndeposit", "run", str(case), "-o", str(out),
+           "--cache", str(tmp_path / "cache"), "--no-progress"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = out / "mesh" / "segment-0003.msh"  # two adaptations after the first mesh
+    end = time.monotonic() + 180
+    while not target.exists():
+        assert proc.poll() is None and time.monotonic() < end, "no third mesh appeared"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"

@@ -17,7 +17,9 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -102,6 +104,23 @@ def mesh_key(loaded: LoadedCase) -> str:
     return case_hash({"mesh": part})
 
 
+def gmsh_initialize() -> None:
+    """``gmsh.initialize``, keeping this process's SIGINT/SIGTERM handlers.
+
+    gmsh resets both to the default action in C; a run that remeshes while it
+    runs (adaptive meshes) would then die on SIGTERM instead of stopping cleanly.
+    """
+    import gmsh
+
+    keep = {}
+    if threading.current_thread() is threading.main_thread():
+        keep = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    gmsh.initialize(interruptible=False)
+    for sig, handler in keep.items():
+        if handler is not None:
+            signal.signal(sig, handler)
+
+
 @contextlib.contextmanager
 def gmsh_session(verbose: bool = False) -> Iterator[Any]:
     """Initialise gmsh (if needed) with a fresh model; finalise what we started."""
@@ -109,7 +128,7 @@ def gmsh_session(verbose: bool = False) -> Iterator[Any]:
 
     started = not gmsh.isInitialized()
     if started:
-        gmsh.initialize(interruptible=False)
+        gmsh_initialize()
     gmsh.option.setNumber("General.Terminal", 1 if verbose else 0)
     gmsh.model.add("zndeposit")
     try:
@@ -255,7 +274,7 @@ def load_mesh(msh_path: Path | str, comm: Any = None) -> MeshData:
     if gmsh.isInitialized():
         raise MeshError("load_mesh needs gmsh to be finalised (it initialises its own session)")
     if comm.rank == 0:
-        gmsh.initialize(interruptible=False)
+        gmsh_initialize()
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.open(str(msh_path))
     try:
