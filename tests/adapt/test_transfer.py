@@ -53,9 +53,7 @@ def test_remesh_and_transfer_conserve_metal_and_salt(tmp_path: Path) -> None:
     sim.run()
     fixed = mesh_data.mesh.topology.index_map(0).size_global
     adaptor = MeshAdaptor(loaded.case, AdaptSettings(), tmp_path / "mesh", MPI.COMM_WORLD)
-    new, meshed, report = adaptor.adapt(
-        sim, mesh_data.cell_tags, lambda md: Simulation(loaded, md), loaded.case.domain.height
-    )
+    new, meshed, report = adaptor.adapt(sim, lambda md: Simulation(loaded, md))
     assert meshed.path.is_file() and meshed.path.name == "segment-0001.msh"
     assert meshed.vertices < 0.8 * fixed
     assert abs(report.deposit_interpolated / report.deposit_before - 1) > 1e-9

@@ -134,37 +134,33 @@ class MeshAdaptor:
         out["node"] = node
         return out
 
-    def _new_mesh(self, model: Any, cell_tags: Any) -> Remeshed:
+    def _new_mesh(self, model: Any) -> Remeshed:
         self.segment += 1
-        self.directory.mkdir(parents=True, exist_ok=True) if self.comm.rank == 0 else None
+        if self.comm.rank == 0:
+            self.directory.mkdir(parents=True, exist_ok=True)
         self.comm.barrier()
         path = self.directory / SEGMENT_PATTERN.format(self.segment)
-        return remesh(self.case, self._fields(model), cell_tags, self.rules, path, self.comm)
+        return remesh(self.case, self._fields(model), model.cell_tags, self.rules, path, self.comm)
 
     def adapt(
-        self,
-        model: Any,
-        cell_tags: Any,
-        build: Callable[[MeshData], Any],
-        top_y: float | None,
-        *,
-        initial: bool = False,
+        self, model: Any, build: Callable[[MeshData], Any], *, initial: bool = False
     ) -> tuple[Any, Remeshed, TransferReport | None]:
         """Remesh, build the model on the new mesh, carry the state over (collective).
 
+        The new model's ``mesh_file`` is the new segment (checkpoints copy it).
+
         Args:
             model: the model on the current mesh (accepted state in ``w``).
-            cell_tags: its region tags.
             build: makes a model on a mesh (with the case's initial state).
-            top_y: height of a reservoir top (Dirichlet), m; None with a counter electrode.
             initial: at t = 0 the new model keeps its own (exact) initial state: no transfer.
         """
         t0 = time.perf_counter()
-        meshed = self._new_mesh(model, cell_tags)
+        meshed = self._new_mesh(model)
         t1 = time.perf_counter()
         new = build(meshed.mesh_data)
+        new.mesh_file = meshed.path
         t2 = time.perf_counter()
-        report = None if initial else transfer_state(model, new, top_y)
+        report = None if initial else transfer_state(model, new, _reservoir_top(model))
         t3 = time.perf_counter()
         st = self.stats
         st.count += 1
@@ -211,8 +207,7 @@ def initial_adaptation(adaptor: MeshAdaptor, model: Any, set_initial: Callable[[
         set_initial(new)
         return new
 
-    new, meshed, _ = adaptor.adapt(model, model.cell_tags, build, None, initial=True)
-    new.mesh_file = meshed.path
+    new, _, _ = adaptor.adapt(model, build, initial=True)
     return new
 
 
@@ -237,10 +232,7 @@ class AdaptiveStepping:
         if reason is None:
             return
         settings = model.settings
-        new, meshed, report = self.adaptor.adapt(
-            model, model.cell_tags, lambda md: DepositionModel(md, settings), _reservoir_top(model)
-        )
-        new.mesh_file = meshed.path
+        new, meshed, report = self.adaptor.adapt(model, lambda md: DepositionModel(md, settings))
         stepper.replace_model(new)
         self.log.info(
             f"mesh adapted at t = {stepper.t:.4g} s ({reason}): {meshed.vertices} nodes, "

@@ -40,8 +40,6 @@ class Transferable(Protocol):
     """What the transfer needs of a model: the mixed state, its dofs and coefficients."""
 
     w: Any  # mixed Function (xi, u, psi)
-    w_n: Any
-    psi_e: Any  # DG0 Function holding the scaled electrode potential
     space: Any
     dofs: list[np.ndarray]
     coefficients: Any
