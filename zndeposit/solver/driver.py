@@ -111,11 +111,6 @@ class _Stops:
                 self._old[sig] = signal.signal(sig, self._on_signal)
         return self
 
-    def rearm(self) -> None:
-        """Install the handlers again: gmsh resets SIGINT/SIGTERM to the default in C."""
-        for sig in self._old:
-            signal.signal(sig, self._on_signal)
-
     def __exit__(self, *exc: object) -> None:
         for sig, old in self._old.items():
             signal.signal(sig, old)  # type: ignore[arg-type]
@@ -229,7 +224,6 @@ def run_case(
         with timer("mesh"):
             if ckpt is None:
                 info = build_mesh_on_rank0(loaded, comm, cache_dir)
-                stops.rearm()
                 msh_path, mesh_stats = Path(info.msh_path), info.stats
             else:
                 msh_path, mesh_stats = ckpt.mesh_path, {}
