@@ -21,7 +21,7 @@ import numpy as np
 from zndeposit.adapt.sizes import SizeRules, target_sizes
 from zndeposit.case.schema import Case
 from zndeposit.errors import MeshError
-from zndeposit.geometry.mesh import MeshData, gmsh_session, load_mesh
+from zndeposit.geometry.mesh import MeshData, gmsh_session, load_mesh, write_msh
 from zndeposit.geometry.sizes import mesh_sizes
 from zndeposit.io.snapshots import gather_fields
 from zndeposit.units import unit_factor
@@ -67,12 +67,10 @@ def write_adapted_msh(case: Case, points_um: np.ndarray, cells: np.ndarray, h_um
     from zndeposit.geometry.build import BackgroundSizes, build_model, generate
 
     tmp = path.with_name(f".tmp-{path.name}")
-    with gmsh_session() as gmsh:
+    with gmsh_session():
         build_model(case, background=BackgroundSizes(points_um, cells, h_um))
         generate()
-        gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
-        gmsh.option.setNumber("Mesh.Binary", 1)
-        gmsh.write(str(tmp))
+        write_msh(tmp)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -141,6 +141,15 @@ def gmsh_session(verbose: bool = False) -> Iterator[Any]:
                 gmsh.finalize()
 
 
+def write_msh(path: Path) -> None:
+    """Write the current gmsh model's mesh as binary MSH 4.1 (the format load_mesh reads)."""
+    import gmsh
+
+    gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
+    gmsh.option.setNumber("Mesh.Binary", 1)
+    gmsh.write(str(path))
+
+
 def _statistics(built: Any) -> dict[str, Any]:
     """Node/cell counts, per-region cell counts and areas (um^2), h range (um)."""
     import gmsh
@@ -235,9 +244,7 @@ def build_mesh(
                 "gmsh_version": gmsh.__version__,
                 "seconds": time.perf_counter() - t1,
             }
-            gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
-            gmsh.option.setNumber("Mesh.Binary", 1)
-            gmsh.write(str(tmp / MSH_NAME))
+            write_msh(tmp / MSH_NAME)
         (tmp / JSON_NAME).write_text(json.dumps(stats, indent=2) + "\n")
         if force and directory.exists():
             shutil.rmtree(directory)
