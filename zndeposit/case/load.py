@@ -22,7 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from zndeposit.case.limits import Cost, bound_issues, cost_issues, estimate_cost
 from zndeposit.case.presets import DEFAULT_PRESETS, UnknownPresetError, get_preset, presets
-from zndeposit.case.schema import DEPRECATED_OUTPUT_KEYS, Case
+from zndeposit.case.run_settings import DEPRECATED_OUTPUT_KEYS
+from zndeposit.case.schema import Case
 from zndeposit.errors import CaseError, CaseIssue
 
 Loc = tuple[str | int, ...]
