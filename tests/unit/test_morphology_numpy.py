@@ -199,15 +199,114 @@ def test_a_tip_that_runs_ahead_has_a_lead():
     assert m.height_min == pytest.approx(y0 + d, abs=1e-9)
 
 
-def test_front_advance_is_the_median_of_the_local_advance():
+def test_front_advance_is_the_lower_quartile_of_the_local_advance():
     h0 = np.array([1.0, 1.0, 1.0, 1.0, 3.0, np.nan])
     h = np.array([1.5, 1.4, 1.6, 1.5, 5.0, 2.0])  # the last bin had no initial contour
     rise, advance = tip_rise_and_front_advance(h, h0)
     assert rise == pytest.approx(5.0 - 3.0)
-    assert advance == pytest.approx(0.5)  # median of 0.5, 0.4, 0.6, 0.5, 2.0
+    assert advance == pytest.approx(0.5)  # sorted 0.4, 0.5, 0.5, 0.6, 2.0: position 1 of 4
     rise, advance = tip_rise_and_front_advance(h, 1.0)  # one initial height for every bin
-    assert (rise, advance) == pytest.approx((4.0, 0.55))
+    # sorted 0.4, 0.5, 0.5, 0.6, 1.0, 4.0: position 1.25 of 5 (the median was 0.55)
+    assert (rise, advance) == pytest.approx((4.0, 0.5))
+    assert tip_rise_and_front_advance(h, 1.0, quantile=0.5)[1] == pytest.approx(0.55)
     assert all(math.isnan(v) for v in tip_rise_and_front_advance(np.full(3, np.nan), 0.0))
+
+
+# --- front advance on synthetic profiles of a narrow strip ------------------------------------
+# h(x) given as a graph sampled every 10 nm, contoured into segments, binned in 200 bins of
+# 60 nm: the same path as a run's profiles. Strip 12 um wide, flat surface at 5 um.
+WS, Y0, D = 12.0, 5.0, 0.8  # width, initial flat level, uniform advance (um)
+XS = np.linspace(0.0, WS, 1201)
+
+
+def _graph(y: np.ndarray) -> np.ndarray:
+    """Segments of the polyline (XS, y); a jump between two samples is a steep wall."""
+    p = np.column_stack([XS, y])
+    return np.stack([p[:-1], p[1:]], axis=1)
+
+
+def _rough(amplitude: float = 0.3) -> np.ndarray:
+    """A rough initial surface about Y0: a few periodic modes of fixed random phase."""
+    rng = np.random.default_rng(7)
+    k = 2 * np.pi * np.arange(1, 9) / WS
+    phase = rng.uniform(0, 2 * np.pi, k.size)
+    y = (np.sin(np.outer(XS, k) + phase) / np.arange(1, 9)).sum(axis=1)
+    return Y0 + amplitude * y / np.abs(y).max()
+
+
+def _grown(y0: np.ndarray, y: np.ndarray):
+    """Morphology of profile y with initial profile y0 (both sampled on XS)."""
+    m0 = morphology_from_segments(_graph(y0), 0.0, WS, initial_height=Y0)
+    return morphology_from_segments(_graph(y), 0.0, WS, initial_height=m0.h), m0
+
+
+def _block(centre: float, width: float, height: float) -> np.ndarray:
+    """0 outside |x - centre| < width / 2, height inside: a finger (or trough) profile."""
+    return np.where(np.abs(XS - centre) < width / 2, height, 0.0)
+
+
+def _median_advance(m, m0) -> float:
+    """The old definition, for comparison: median over the bins of h - h0."""
+    return tip_rise_and_front_advance(m.h, m0.h, quantile=0.5)[1]
+
+
+@pytest.mark.parametrize("rough", [False, True], ids=["flat", "rough"])
+def test_uniform_growth_advances_by_the_plated_thickness(rough):
+    """Every point lifted by D, on a flat or a rough (+-0.3 um) initial surface: advance D,
+    lead 0. Against h0(x), the roughness is surface, not advance (h - median h0 would give
+    D +- the roughness bin by bin)."""
+    y0 = _rough() if rough else np.full_like(XS, Y0)
+    m, m0 = _grown(y0, y0 + D)
+    assert m.front_advance == pytest.approx(D, abs=1e-9)
+    assert m.tip_rise == pytest.approx(D, abs=1e-9)
+    assert m.tip_lead == pytest.approx(0.0, abs=1e-9)
+    at_start = morphology_from_segments(_graph(y0), 0.0, WS, initial_height=m0.h)
+    assert at_start.front_advance == 0.0 and at_start.tip_lead == 0.0
+
+
+def test_a_narrow_spike_is_not_the_front():
+    """A 0.6 um (5 %) spike 10 um tall on a front advanced by D: front D, lead 10."""
+    y0 = np.full_like(XS, Y0)
+    m, m0 = _grown(y0, y0 + D + _block(6.0, 0.6, 10.0))
+    assert m.front_advance == pytest.approx(D, abs=1e-9)
+    assert m.tip_rise == pytest.approx(D + 10.0, abs=1e-9)
+    assert m.tip_lead == pytest.approx(10.0, abs=1e-9)
+    assert _median_advance(m, m0) == pytest.approx(D, abs=1e-9)  # the median managed this
+
+
+@pytest.mark.parametrize("rough", [False, True], ids=["flat", "rough"])
+def test_a_finger_covering_most_of_the_width_is_not_the_front(rough):
+    """A 20 um finger covering 70 % of the strip (as in a dendrite run in a narrow strip),
+    the surface beside it advanced by D: front D, lead 20. The median lies on the finger."""
+    y0 = _rough() if rough else np.full_like(XS, Y0)
+    finger = _block(6.0, 0.7 * WS, 20.0)
+    m, m0 = _grown(y0, np.where(finger > 0, Y0 + D + 20.0, y0 + D))
+    assert m.front_advance == pytest.approx(D, abs=1e-9)
+    assert m.tip_lead == pytest.approx(m.tip_rise - D, abs=1e-9)
+    assert m.tip_lead == pytest.approx(20.0 + Y0 - m0.height_max, abs=1e-9)
+    assert _median_advance(m, m0) > D + 15.0  # the old definition followed the finger
+
+
+def test_a_shielded_trough_does_not_pull_the_front_down():
+    """A trough 1.2 um (10 %) wide that did not grow at all, beside a nucleus-free front
+    advanced by D: front D, where the minimum (height_min - Y0) would give 0."""
+    y0 = np.full_like(XS, Y0)
+    m, _ = _grown(y0, y0 + D - _block(3.0, 1.2, D))
+    assert m.front_advance == pytest.approx(D, abs=1e-9)
+    assert m.height_min - Y0 == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_initial_nucleus_is_not_advance():
+    """A 2 um nucleus (1/3 of the width at its base) on the initial surface; the flat part
+    advanced by D and the nucleus grew into a finger 70 % wide: front D. The nucleus'
+    own height (2 um) counts neither in the front nor in the tip rise."""
+    y0 = Y0 + np.sqrt(np.clip(2.0**2 - (XS - 6.0) ** 2, 0.0, None))
+    grown = np.where(_block(6.0, 0.7 * WS, 1.0) > 0, Y0 + 2.0 + 15.0, y0 + D)
+    m, m0 = _grown(y0, grown)
+    assert m0.dendrite_height == pytest.approx(2.0, abs=1e-3)
+    assert m.front_advance == pytest.approx(D, abs=1e-9)
+    assert m.tip_rise == pytest.approx(15.0, abs=1e-3)
+    assert m.tip_lead == pytest.approx(15.0 - D, abs=1e-3)
 
 
 def test_no_contour_gives_nan_morphology():

@@ -179,9 +179,11 @@ METRICS: tuple[Metric, ...] = (
        "nucleus."),
     _m("tip_rise", "m", "um", "Tip rise", "Rise of the highest contour point above its own "
        "initial height: height_max - height_max(t = 0)."),
-    _m("front_advance", "m", "um", "Front advance", "Advance of the flat surface: the median "
-       "over the x-bins of h(x) - h0(x), which ignores protrusions covering less than half the "
-       "width."),
+    _m("front_advance", "m", "um", "Front advance", "Advance of the flat surface: the lower "
+       "quartile over the x-bins of h(x) - h0(x). It stays on the flat part while a protrusion "
+       "covers up to three quarters of the width (the median followed a finger covering half a "
+       "narrow strip), and slow spots narrower than a quarter (a shielded trough, the foot of a "
+       "nucleus) do not pull it down as the minimum would."),
     _m("tip_lead", "m", "um", "Tip lead", "How much the highest point outgrows the flat "
        "surface: tip_rise - front_advance (0 for uniform growth)."),
     _m("roughness_rms", "m", "um", "RMS roughness", "Root-mean-square deviation of the profile "
