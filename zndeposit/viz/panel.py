@@ -29,6 +29,7 @@ from zndeposit.viz.extract import (
     region_outlines,
     sample_fields,
 )
+from zndeposit.viz.textfit import MIN_FONT_SIZE, fit_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -127,6 +128,29 @@ def stamp_text(snap: Snapshot) -> str:
     return f"t = {time_text(snap.t)}\n{snap.capacity:.3g} mAh cm$^{{-2}}$"
 
 
+#: font size of the time stamp in a panel that has room for it, pt
+STAMP_SIZE = style.FONT_SIZE - 1.5
+
+
+def stamp_size(text: str, width: float, height: float) -> float | None:
+    """Font size (pt) at which the stamp box fits a panel of ``width`` x ``height`` (in).
+
+    The box may take the width less its padding (~0.06 in at these sizes) and 45 %
+    of the height; None if it does not fit even at
+    :data:`~zndeposit.viz.textfit.MIN_FONT_SIZE` (then the stamp belongs outside
+    the panel, e.g. in its title).
+    """
+    pad = 0.07  # box padding and distance from the frame, in
+    return fit_size(text, STAMP_SIZE, 0.98 * width - pad, 0.45 * height - pad)
+
+
+def _axes_inches(ax: Axes) -> tuple[float, float]:
+    """Width and height of the axes box, in."""
+    bbox = ax.get_position()
+    fw, fh = ax.figure.get_size_inches()
+    return bbox.width * fw, bbox.height * fh
+
+
 @dataclass
 class PanelResult:
     """What :func:`draw_panel` drew (for colour bars, tests and reuse).
@@ -155,11 +179,18 @@ def _box(ax: Axes, text: str, loc: str, fontsize: float) -> None:
 
 
 def add_scale_bar(ax: Axes, window: Window, fontsize: float = style.FONT_SIZE - 1) -> float:
-    """A scale bar in um at the lower right of a panel; returns its length (um)."""
+    """A scale bar in um at the lower right of a panel; returns its length (um).
+
+    The label's font shrinks (to no less than 5.5 pt) where the panel is too narrow or
+    too flat for it.
+    """
     from matplotlib.font_manager import FontProperties
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     length = nice_length(window.width)
+    w_in, h_in = _axes_inches(ax)
+    fontsize = fit_size(length_text(length), fontsize, 0.9 * w_in - 0.05, 0.4 * h_in - 0.05)
+    fontsize = fontsize or MIN_FONT_SIZE
     bar = AnchoredSizeBar(
         ax.transData,
         length,
@@ -217,7 +248,8 @@ def draw_panel(
         outlines: draw the initial surface, region boundaries and holes.
         vectors: streamlines or glyphs of the ionic current (``current`` panels only).
         scale_bar: draw a scale bar in um.
-        stamp: write time and capacity in the upper-left corner.
+        stamp: write time and capacity in the upper-left corner (in a smaller font where
+            the panel is narrow; left out where it does not fit at all, see :func:`stamp_size`).
         contour_colour: colour of the interface line.
     """
     import matplotlib as mpl
@@ -260,7 +292,10 @@ def draw_panel(
     if scale_bar:
         add_scale_bar(ax, window)
     if stamp:
-        _box(ax, stamp_text(snap), "upper left", style.FONT_SIZE - 1.5)
+        text = stamp_text(snap)
+        size = stamp_size(text, *_axes_inches(ax))
+        if size is not None:
+            _box(ax, text, "upper left", size)
     return PanelResult(norm, cmap, interface, values, window)
 
 
