@@ -30,6 +30,7 @@ current_density = "20 A/m^2"
 duration = "0.3 s"
 [mesh]
 elements_across_interface = 5
+adapt = false
 """
 
 

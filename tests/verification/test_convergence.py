@@ -92,6 +92,7 @@ duration = "{duration} s"
 elements_across_interface = {n}
 max_size = "0.25 um"
 growth_band = "{band} um"
+adapt = false
 [numerics]
 dt_initial = "{dt} s"
 dt_min = "{dt} s"

@@ -28,7 +28,7 @@ class MeshSettings(Section):
         None, description="element size on resolved fibre walls (default: auto)"
     )
     adapt: bool = Field(
-        False,
+        True,
         description=(
             "remesh from the solution as the front moves: fine across the interface band and "
             "where c or phi need it, coarse elsewhere (docs/adaptivity.md)"
