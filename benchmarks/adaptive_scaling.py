@@ -1,7 +1,8 @@
 """How the adapted mesh grows with the domain: width (interface length) vs height.
 
 A flat front on a periodic strip of width W and height H (2 M ZnSO4,
-interface width 0.25 um, 6 elements across it, reservoir on top). The
+interface width 0.25 um, 6 elements across it, reservoir on top: the case
+of ``zndeposit.case.strip.flat_strip_case``). The
 initial state is put on the case's fixed-band mesh and one adaptation
 sizes the mesh from it (interface band, concentration and potential
 indicators); the number of nodes of the adapted mesh is printed for
@@ -23,39 +24,17 @@ from pathlib import Path
 
 from zndeposit.adapt.adaptor import AdaptSettings, MeshAdaptor, initial_adaptation
 from zndeposit.case.load import load_case
+from zndeposit.case.strip import flat_strip_case
 from zndeposit.fem import MPI
 from zndeposit.geometry.mesh import build_mesh_on_rank0, load_mesh
 from zndeposit.solver.simulation import Simulation
-
-CASE = """
-title = "adaptive scaling {w} x {h} um"
-[domain]
-width = "{w} um"
-height = "{h} um"
-sides = "periodic"
-[anode]
-thickness = "5 um"
-[electrolyte]
-preset = "ZnSO4_2M"
-[interface]
-energy = "0.5 J/m^2"
-width = "0.25 um"
-[top]
-kind = "reservoir"
-[control]
-mode = "galvanostatic"
-current_density = "10 mA/cm^2"
-capacity = "1 mAh/cm^2"
-[mesh]
-elements_across_interface = 6
-"""
 
 
 def nodes(width: float, height: float, work: Path) -> tuple[int, int, float]:
     """(fixed-band nodes, adapted nodes, adaptation wall time s) of one strip."""
     comm = MPI.COMM_WORLD
     path = work / f"case_{width:g}x{height:g}.toml"
-    path.write_text(CASE.format(w=width, h=height))
+    path.write_text(flat_strip_case(width, height, title="adaptive scaling {w} x {h} um"))
     loaded = load_case(path)
     info = build_mesh_on_rank0(loaded, comm, work / "cache")
     sim = Simulation(loaded, load_mesh(info.msh_path, comm))

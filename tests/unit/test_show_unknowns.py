@@ -3,7 +3,8 @@
 The adaptive estimate (zndeposit.case.show.adaptive_estimate, docs/adaptivity.md
 "Expected size") is compared with the first adapted mesh the run would use
 (``initial_adaptation`` from the initial state, as in benchmarks/adaptive_scaling.py):
-a flat front, and a tall thin nucleus standing in for a dendrite of that height.
+a flat front, and a tall thin nucleus standing in for a dendrite of that height, on the
+flat strip of zndeposit.case.strip (the case of the benchmark) with adapt = true.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from zndeposit.case.load import load_case
 from zndeposit.case.show import TRIANGLE_AREA, adaptive_estimate, show_text, surface_length
+from zndeposit.case.strip import flat_strip_case
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "cases" / "quickstart_nucleus.toml"
@@ -24,30 +26,6 @@ QUICKSTART = ROOT / "cases" / "quickstart_nucleus.toml"
 #: cases with adapt = true +3.2 %, +1.0 %, +3.6 %, docs/adaptivity.md)
 TOLERANCE = 0.10
 
-STRIP = """
-title = "expected size {w} x {h} um"
-[domain]
-width = "{w} um"
-height = "{h} um"
-sides = "periodic"
-[anode]
-thickness = "5 um"
-{nucleus}
-[electrolyte]
-preset = "ZnSO4_2M"
-[interface]
-energy = "0.5 J/m^2"
-width = "0.25 um"
-[top]
-kind = "reservoir"
-[control]
-mode = "galvanostatic"
-current_density = "10 mA/cm^2"
-capacity = "1 mAh/cm^2"
-[mesh]
-elements_across_interface = 6
-adapt = true
-"""
 #: a needle 2 um wide and ``height`` tall: interface length about width + 2 x height
 NEEDLE = """
 [[anode.nuclei]]
@@ -61,7 +39,9 @@ shape = "rectangle"
 def _case(tmp_path: Path, w: float, h: float, needle: float = 0.0) -> Path:
     nucleus = NEEDLE.format(x=w / 2, height=needle) if needle else ""
     path = tmp_path / f"strip_{w:g}x{h:g}_{needle:g}.toml"
-    path.write_text(STRIP.format(w=w, h=h, nucleus=nucleus))
+    path.write_text(
+        flat_strip_case(w, h, title="expected size {w} x {h} um", nuclei=nucleus, adapt=True)
+    )
     return path
 
 
