@@ -51,6 +51,11 @@ class Transferable(Protocol):
         """Electrode potential E, V (collective)."""
         ...
 
+    @property
+    def scaled_potential(self) -> float:
+        """F E/(R T), the unknown itself (no round trip through E)."""
+        ...
+
     def accept_transferred_state(self, psi_e: float) -> None:
         """After w is set: w_n = w, the scaled E set, lagged fields recomputed."""
         ...
@@ -186,7 +191,7 @@ def transfer_state(old: Transferable, new: Transferable, top_y: float | None) ->
     new.w.x.array[u] += delta * salt.weight.x.array
     new.w.x.scatter_forward()
     # w_n = w, E copied, lagged curvature/normal recomputed on the new mesh
-    new.accept_transferred_state(old.potential * old.params.f)
+    new.accept_transferred_state(old.scaled_potential)
     return TransferReport(
         dep_before, dep_interp, dep_after, salt_before, salt_interp, salt_after, alpha, delta
     )

@@ -363,9 +363,7 @@ class DepositionModel:
         for name, dofs in zip(FIELDS, self.dofs, strict=True):
             state[name] = self.w.x.array[dofs.ravel()].copy()
         state["potential"] = self.potential
-        state["psi_e"] = self.potential * self.params.f
-        if self.galvanostatic:
-            state["psi_e"] = self.system.global_values[0]
+        state["psi_e"] = self.scaled_potential
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -418,6 +416,13 @@ class DepositionModel:
         if self.galvanostatic:
             return self.system.global_values[0] / self.params.f
         return float(self.settings.potential)
+
+    @property
+    def scaled_potential(self) -> float:
+        """F E/(R T): the global unknown itself (galvanostatic), so copies restore E bit for bit."""
+        if self.galvanostatic:
+            return float(self.system.global_values[0])
+        return self.params.f * float(self.settings.potential)
 
     @property
     def unknowns(self) -> int:
