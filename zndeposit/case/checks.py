@@ -188,6 +188,18 @@ def _resolution(case: Case, file: str) -> list[CaseIssue]:
                     "warning",
                 )
             )
+    if mesh.adapt and mesh.growth_band is not None:
+        out.append(
+            CaseIssue(
+                file,
+                "mesh.growth_band",
+                "with adapt = true the first adaptation replaces the first mesh at t = 0, so "
+                "a growth band only makes that mesh (and the start) larger: remove it, or set "
+                "adapt = false for a fixed fine band of this height",
+                _um(mesh.growth_band),
+                "warning",
+            )
+        )
     m = itf.fold
     if itf.formulation == "sharp" and m > 1 and itf.anisotropy >= 1.0 / (m * m - 1):
         out.append(
