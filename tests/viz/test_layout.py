@@ -31,7 +31,9 @@ def _stretched(snap, sx: float, sy: float, t: float, capacity: float):
 
 
 def _overlaps(fig, monkeypatch) -> list[tuple[str, str]]:
-    """Pairs of non-empty texts drawn in ``fig`` whose boxes intersect.
+    """Pairs of non-empty texts drawn in ``fig`` whose boxes intersect, and texts (paired
+    with "edge") that reach past the figure's edge (animation frames are not cropped to
+    their content, so there they would be cut).
 
     Texts are recorded as they are drawn (the axes keep spare tick labels that are
     never drawn, so walking the artist tree would find texts that are not there).
@@ -51,7 +53,14 @@ def _overlaps(fig, monkeypatch) -> list[tuple[str, str]]:
     with monkeypatch.context() as m:
         m.setattr(Text, "draw", record)
         FigureCanvasAgg(fig).draw()
-    return [(a, b) for (a, ba), (b, bb) in itertools.combinations(drawn, 2) if ba.overlaps(bb)]
+    edge = fig.bbox
+    cut = [
+        (a, "edge")
+        for a, box in drawn
+        if box.x0 < edge.x0 or box.y0 < edge.y0 or box.x1 > edge.x1 or box.y1 > edge.y1
+    ]
+    pairs = itertools.combinations(drawn, 2)
+    return cut + [(a, b) for (a, ba), (b, bb) in pairs if ba.overlaps(bb)]
 
 
 @pytest.mark.parametrize("shape", list(STRETCH))

@@ -55,6 +55,8 @@ _CB_BELOW_MIN_WIDTH = 1.1
 _LETTER_SIZE, _TITLE_SIZE = style.FONT_SIZE + 1, style.FONT_SIZE - 1
 #: the room a letter takes before a title, in
 _LETTER_ROOM = 0.14
+#: room for the half of an end tick label of a vertical colour bar that reaches past it, in
+_HALF_LABEL = 0.07
 
 
 @dataclass
@@ -172,7 +174,8 @@ def field_grid(
         pw, ph = panel_size(side, per_column, height)
         specs = [[_stamp_outside(spec, pw, ph) for spec in row] for row in panels]
     pitch = pw + _HGAP + per_column  # from column to column
-    below = _CB_GAP + _CB_THICK + _CB_BELOW if placement == "below" else 0.0
+    # below the panels: the colour bars, or room for half the lowest tick label of a bar beside
+    below = _CB_GAP + _CB_THICK + _CB_BELOW if placement == "below" else _HALF_LABEL
     fig_w = 2 * _EDGE + (ncols - 1) * pitch + pw + side + per_column
     title_room = pw - letter_room
     titles = [[_fit_title(spec.title, title_room) if spec.title else None for spec in row]
@@ -187,6 +190,8 @@ def field_grid(
                     text = t.text.replace(", ", "\n") if broken else t.text
                     row[k] = _Title(text, size, t.fits)
     header = _HEADER if with_letters else _EDGE
+    if placement != "below":
+        header = max(header, _HALF_LABEL)
     for t in (t for row in titles for t in row if t is not None):
         header = max(header, t.height + 0.05)
     fig_h = _EDGE + nrows * (header + ph) + below
