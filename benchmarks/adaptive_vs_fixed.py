@@ -17,6 +17,9 @@ differences, and the targets: within 2 % on tip rise and front advance,
 Usage::
 
     .venv/bin/python benchmarks/adaptive_vs_fixed.py [--current "50 mA/cm^2"] [--duration "20 s"]
+    # a taller deposit (about 10 um) on a 60 um strip, as in docs/performance.md:
+    .venv/bin/python benchmarks/adaptive_vs_fixed.py --duration "400 s" --height 60 \
+        --elements 4 --max-xi-change 0.1
 """
 
 from __future__ import annotations
@@ -33,16 +36,30 @@ from zndeposit.solver.driver import run_case
 HERE = Path(__file__).resolve().parent
 
 
-def case_text(current: str, duration: str, elements: float, adapt: bool) -> str:
-    """The benchmark strip with the control and mesh replaced."""
+def case_text(
+    current: str,
+    duration: str,
+    elements: float,
+    adapt: bool,
+    width: float = 10.0,
+    height: float = 40.0,
+    adapt_band: float = 2.0,
+    max_xi_change: float = 0.05,
+) -> str:
+    """The benchmark strip with the control and mesh replaced (width, height in um)."""
     text = (HERE / "dendrite.toml").read_text()
     text = text.replace('current_density = "10 mA/cm^2"', f'current_density = "{current}"')
     text = text.replace('duration = "4 s"', f'duration = "{duration}"')
+    text = text.replace('width = "10 um"', f'width = "{width:g} um"')
+    text = text.replace('height = "40 um"', f'height = "{height:g} um"')
+    text = text.replace('x = "5 um"', f'x = "{width / 2:g} um"')
     text = text.replace(
         "elements_across_interface = 8",
-        f"elements_across_interface = {elements}\nadapt = {'true' if adapt else 'false'}",
+        f"elements_across_interface = {elements}\nadapt = {'true' if adapt else 'false'}"
+        + (f"\nadapt_band = {adapt_band:g}" if adapt else ""),
     )
-    text = text.replace('dt_initial = "0.5 s"\ndt_max = "0.5 s"', 'dt_max = "2 s"')
+    numerics = f'dt_max = "2 s"\nmax_xi_change = {max_xi_change:g}'
+    text = text.replace('dt_initial = "0.5 s"\ndt_max = "0.5 s"', numerics)
     return text.replace('interval = "2 s"', "count = 4")
 
 
@@ -74,11 +91,20 @@ def main() -> None:
     ap.add_argument("--current", default="50 mA/cm^2", help='applied current, e.g. "50 mA/cm^2"')
     ap.add_argument("--duration", default="20 s", help='plating time, e.g. "20 s"')
     ap.add_argument("--elements", type=float, default=6, help="elements across the interface")
+    ap.add_argument("--width", type=float, default=10.0, help="strip width, um")
+    ap.add_argument("--height", type=float, default=40.0, help="strip height, um")
+    ap.add_argument("--adapt-band", type=float, default=2.0, help="[mesh] adapt_band (adaptive)")
+    ap.add_argument("--max-xi-change", type=float, default=0.05, help="[numerics] max_xi_change")
     args = ap.parse_args()
+    geometry = (args.width, args.height, args.adapt_band, args.max_xi_change)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         res = {
-            name: one(work, name, case_text(args.current, args.duration, args.elements, adapt))
+            name: one(
+                work,
+                name,
+                case_text(args.current, args.duration, args.elements, adapt, *geometry),
+            )
             for name, adapt in (("fixed", False), ("adaptive", True))
         }
     f, a = res["fixed"], res["adaptive"]
