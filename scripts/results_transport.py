@@ -29,11 +29,19 @@ Usage::
     .venv/bin/python scripts/results_transport.py                 # every run (~50 min, one core)
     .venv/bin/python scripts/results_transport.py --only pot_bare # one run
     .venv/bin/python scripts/results_transport.py --plot-only --sweep sweeps/tl_map
+    .venv/bin/python scripts/results_transport.py --plot-only --from-snapshots --sweep sweeps/tl_map
+
+``--from-snapshots`` takes tip rise, front advance and tip lead (of the runs and
+of the sweep members) from the runs' VTU snapshots with the current definitions
+of :mod:`zndeposit.metrics.morphology` instead of their ``metrics.csv`` (for
+runs written before ``front_advance`` became the lower quartile of h - h0; it
+was the median): ``snapshot_morphology`` of ``scripts/results_adaptive.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import sys
@@ -102,6 +110,48 @@ RUNS = (
     ),
 )
 BY_NAME = {r.name: r for r in RUNS}
+#: set by --from-snapshots: the morphology columns recomputed from the snapshots
+FROM_SNAPSHOTS = False
+MORPHOLOGY = ("tip_rise", "front_advance", "tip_lead")
+
+
+@functools.cache
+def snapshot_series(run_dir: Path) -> dict[str, np.ndarray]:
+    """Time (s), tip rise, front advance, tip lead (um) of every snapshot of a run."""
+    from results_adaptive import snapshot_morphology
+
+    return snapshot_morphology(run_dir)
+
+
+def with_snapshot_morphology(m: dict[str, np.ndarray], run_dir: Path) -> dict[str, np.ndarray]:
+    """``m`` with the morphology columns from the snapshots if FROM_SNAPSHOTS (in place).
+
+    Each metrics row takes the snapshot at its time; a row without one gets NaN.
+    """
+    if FROM_SNAPSHOTS:
+        s = snapshot_series(Path(run_dir).resolve())
+        t = np.asarray(m["t"], float)
+        near = np.abs(s["t"][None, :] - t[:, None]).argmin(axis=1)
+        same = np.isclose(s["t"][near], t, rtol=1e-9, atol=1e-9)
+        for key in MORPHOLOGY:
+            m[key] = np.where(same, s[key][near], np.nan)
+    return m
+
+
+def load_run(run_dir: Path, label: str | None = None):
+    """zndeposit.viz.run_data.load_run, with the snapshot morphology if FROM_SNAPSHOTS."""
+    from zndeposit.viz.run_data import load_run as load
+
+    rd = load(run_dir, label)
+    with_snapshot_morphology(rd.metrics, run_dir)
+    return rd
+
+
+def read_metrics(path: Path) -> dict[str, np.ndarray]:
+    """A run's metrics.csv, with the snapshot morphology if FROM_SNAPSHOTS."""
+    from zndeposit.io.metrics_csv import read_metrics as read
+
+    return with_snapshot_morphology(read(path), path.parent)
 
 
 def load(run: Run):
@@ -183,8 +233,6 @@ def at(t: np.ndarray, y: np.ndarray, when: float) -> float:
 
 def summarise(name: str, out: Path, info: dict[str, Any]) -> dict[str, Any]:
     """The numbers of one run for the tables of docs/results.md."""
-    from zndeposit.viz.run_data import load_run
-
     rd = load_run(out / name)
     m, d = rd.metrics, rd.derived
     t = m["t"]
@@ -223,8 +271,6 @@ def summarise(name: str, out: Path, info: dict[str, Any]) -> dict[str, Any]:
 
 def tip_and_front(name: str, out: Path, window: float) -> dict[str, np.ndarray]:
     """Tip and flat-front velocities (um/s) of a run and their ratio."""
-    from zndeposit.io.metrics_csv import read_metrics
-
     m = read_metrics(out / name / "metrics.csv")
     t = m["t"]
     tm, v_tip = velocities(t, m["height_max"], window)
@@ -248,7 +294,6 @@ def edge_front(name: str, out: Path, margin: float = 0.5) -> tuple[np.ndarray, n
     flat front least shielded by the tip (read from the VTU snapshots).
     """
     from zndeposit.viz.extract import interface_line
-    from zndeposit.viz.run_data import load_run
 
     rd = load_run(out / name)
     times, heights = [], []
@@ -293,7 +338,6 @@ def save(fig, name: str) -> None:
 def standard_figures(out: Path, names: list[str], tag: str) -> None:
     """The registry-labelled metric plots of zndeposit.viz for a group of runs."""
     from zndeposit.viz.plots import focusing_plot, morphology_plot, potential_plot
-    from zndeposit.viz.run_data import load_run
 
     have = [n for n in names if (out / n / "metrics.csv").exists()]
     runs = [load_run(out / n, BY_NAME[n].label) for n in have]
@@ -310,8 +354,6 @@ def limiting_velocity(run_dir: Path) -> float:
 
     Dense Zn: thickness_mean / charge of the run (um per mAh/cm^2) x i_lim.
     """
-    from zndeposit.viz.run_data import load_run
-
     rd = load_run(run_dir)
     m = rd.metrics
     um_per_capacity = float(m["thickness_mean"][-1] / m["charge"][-1])
@@ -321,9 +363,6 @@ def limiting_velocity(run_dir: Path) -> float:
 def tip_figure(out: Path, name: str, flat: str | None, window: float) -> None:
     """Tip rise, front advance and their velocities against time; the ratio against 2."""
     import matplotlib.pyplot as plt
-
-    from zndeposit.io.metrics_csv import read_metrics
-    from zndeposit.viz.run_data import load_run
 
     m = read_metrics(out / name / "metrics.csv")
     v = tip_and_front(name, out, window)
@@ -339,13 +378,13 @@ def tip_figure(out: Path, name: str, flat: str | None, window: float) -> None:
     a.set_ylabel("Height (µm)")
     a.legend(fontsize=6)
     b.plot(v["t"], 1e3 * v["v_tip"], label="tip")
-    b.plot(v["t"], 1e3 * v["v_front"], label="flat front (median)")
+    b.plot(v["t"], 1e3 * v["v_front"], label="flat front (front_advance)")
     b.plot(v["t"], 1e3 * v["v_edge"], label="flat front at the strip edges")
     b.axhline(1e3 * v_lim, color="0.5", linestyle=":", linewidth=0.8, label="at i_lim, flat cell")
     b.set_xlabel("Time (s)")
     b.set_ylabel("Velocity (nm/s)")
     b.legend(fontsize=6)
-    c.plot(v["t"], v["ratio"], label="tip / median flat")
+    c.plot(v["t"], v["ratio"], label="tip / flat front")
     c.plot(v["t"], v["ratio_edge"], label="tip / strip edges")
     c.plot(v["t"], v["v_tip"] / v_lim, label="tip / flat cell at i_lim")
     c.legend(fontsize=6)
@@ -366,8 +405,6 @@ def tip_figure(out: Path, name: str, flat: str | None, window: float) -> None:
 def galvanostatic_window_figure(out: Path, name: str) -> None:
     """Around Sand's time: E, interface Zn2+, focusing and tip lead against t / t_s."""
     import matplotlib.pyplot as plt
-
-    from zndeposit.viz.run_data import load_run
 
     rd = load_run(out / name)
     m, ts = rd.metrics, rd.derived.sand_time
@@ -391,8 +428,6 @@ def galvanostatic_window_figure(out: Path, name: str) -> None:
 def equal_current_figure(out: Path, names: list[str]) -> None:
     """The 100 mA/cm^2 runs: E, interfacial Zn2+, tip lead and tip rise against time."""
     import matplotlib.pyplot as plt
-
-    from zndeposit.viz.run_data import load_run
 
     fig, axes = plt.subplots(1, 4, figsize=(9.0, 2.9), layout="constrained")
     for name in names:
@@ -433,6 +468,10 @@ def sweep_map(sweep_dir: Path) -> list[dict[str, Any]]:
     rows = []
     for _, r in table.iterrows():
         row = r.to_dict()
+        member = sweep_dir / "members" / str(row["hash"])
+        if FROM_SNAPSHOTS and (member / "metrics.csv").exists():
+            m = read_metrics(member / "metrics.csv")  # the final values, as summary.csv
+            row.update({f"{k} [um]": float(m[k][-1]) for k in MORPHOLOGY})
         row["class"] = classify(row)
         row["t_plus"] = row.get("t_plus_bulk [-]")
         rows.append(row)
@@ -483,7 +522,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="+", choices=sorted(BY_NAME), help="run only these")
     p.add_argument("--plot-only", action="store_true", help="no runs: tables and figures")
     p.add_argument("--sweep", type=Path, help="a finished sweep of transport_limited_map.toml")
+    p.add_argument(
+        "--from-snapshots",
+        action="store_true",
+        help="tip rise, front advance and tip lead recomputed from the VTU snapshots",
+    )
     args = p.parse_args(argv)
+    global FROM_SNAPSHOTS
+    FROM_SNAPSHOTS = args.from_snapshots
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     info_path = out / "runs.json"
