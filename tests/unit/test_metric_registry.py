@@ -17,7 +17,7 @@ from zndeposit.units import unit_factor
 
 #: every column a run writes for regions ("electrolyte", "coating0"), in file order
 EXPECTED = [
-    "t", "dt", "E", "eta", "i", "charge", "zn_deposited", "faraday_error",
+    "t", "dt", "E", "eta", "i", "charge", "step", "step_charge", "zn_deposited", "faraday_error",
     "charge_balance_error", "thickness_mean", "height_max", "height_min", "dendrite_height",
     "tip_rise", "front_advance", "tip_lead", "roughness_rms", "length_ratio",
     "c_min_interface", "c_interface_min", "c_interface_mean", "focusing_factor",

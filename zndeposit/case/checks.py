@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from zndeposit.case.derived import derive
+from zndeposit.case.derived import derive, protocol_issues
 from zndeposit.case.schema import Case
 from zndeposit.errors import CaseIssue
 from zndeposit.units import format_quantity
@@ -295,5 +295,5 @@ def check_case(case: Case, file: str) -> list[CaseIssue]:
     """Return every physical problem of a schema-valid case (errors and warnings)."""
     issues = _geometry(case, file) + _resolution(case, file)
     if not any(i.severity == "error" for i in issues):
-        issues += _physics(case, file)
+        issues += _physics(case, file) + protocol_issues(case, file)
     return issues

@@ -22,9 +22,12 @@ from zndeposit.constants import (
     GAS_CONSTANT,
     ZN_ELECTRONS,
     ZN_MOLAR_DENSITY,
+    ZN_MOLAR_VOLUME,
     zn_thickness_per_charge,
 )
+from zndeposit.errors import CaseIssue
 from zndeposit.geometry import tags
+from zndeposit.units import format_quantity
 
 LN9 = math.log(9.0)
 
@@ -88,6 +91,127 @@ class PhaseField:
 
 
 @dataclass(frozen=True)
+class ProtocolSegment:
+    """One step of a protocol as run (``repeat`` expanded), SI units.
+
+    Attributes:
+        index: position in the run, 1-based (the metrics column ``step``).
+        current_density: applied current density, A/m^2 (> 0 plates, < 0 strips, 0 rests).
+        start, end: start and end time of the step, s.
+        cycle: which pass through the list of steps, 1-based.
+        position: index of the step in ``[[control.steps]]``, 0-based.
+    """
+
+    index: int
+    current_density: float
+    start: float
+    end: float
+    cycle: int = 1
+    position: int = 0
+
+    @property
+    def charge(self) -> float:
+        """Charge the step passes, C/m^2 (signed: > 0 plates)."""
+        return self.current_density * (self.end - self.start)
+
+    @property
+    def label(self) -> str:
+        """The step in the user's terms, e.g. ``"step 3 (strip -10 mA/cm^2)"``."""
+        i = self.current_density
+        what = "rest" if i == 0.0 else ("plate" if i > 0 else "strip")
+        text = what if i == 0.0 else f"{what} {format_quantity(i, 'A/m^2', 'mA/cm^2')}"
+        cycle = f", cycle {self.cycle}" if self.cycle > 1 else ""
+        return f"step {self.index} ({text}{cycle})"
+
+
+def protocol_segments(case: Case) -> tuple[ProtocolSegment, ...]:
+    """The steps of a protocol case in the order they run, with their end times (() otherwise).
+
+    End times are running sums of the step lengths (capacity / |i| or the
+    duration); the last one is the run time.
+    """
+    ctl = case.control
+    steps = ctl.steps or []
+    out: list[ProtocolSegment] = []
+    t = 0.0
+    for k, step in enumerate(ctl.protocol):
+        start, t = t, t + step.run_time
+        pos = k % len(steps)
+        out.append(
+            ProtocolSegment(k + 1, float(step.current_density), start, t, k // len(steps) + 1, pos)
+        )
+    return tuple(out)
+
+
+def metal_charge(thickness: float) -> float:
+    """Areal charge, C/m^2, of a dense Zn layer ``thickness`` (m) thick."""
+    return thickness * ZN_ELECTRONS * FARADAY / ZN_MOLAR_VOLUME
+
+
+def protocol_issues(case: Case, file: str) -> list[CaseIssue]:
+    """Checks of a protocol beyond the schema (none for other modes).
+
+    Error: a stripping step that takes more Zn than there is (the anode's mean
+    thickness plus the net charge plated before it; nuclei and surface relief
+    not counted). Warnings: a plating step at or above the cell's limiting
+    current, or longer than Sand's time at its current.
+    """
+    segs = protocol_segments(case)
+    if not segs:
+        return []
+    out: list[CaseIssue] = []
+    mah = lambda q: format_quantity(q, "C/m^2", "mAh/cm^2")  # noqa: E731
+    anode = metal_charge(case.anode.thickness)
+    el = case.electrolyte
+    bulk = region_stack(case)[-1]
+    limit = None
+    net = 0.0
+    for seg in segs:
+        key = f"control.steps[{seg.position}]"
+        i = seg.current_density
+        if i < 0 and -seg.charge > anode + net * (1 + 1e-12):
+            out.append(
+                CaseIssue(
+                    file,
+                    key,
+                    f"{seg.label} strips {mah(-seg.charge)} of Zn but only {mah(anode + net)} "
+                    f"is there (the anode's {format_quantity(case.anode.thickness, 'm', 'um')} "
+                    f"= {mah(anode)}, {'+' if net >= 0 else '-'} {mah(abs(net))} net plated "
+                    f"before it): strip less or start from a thicker anode",
+                    mah(-seg.charge),
+                )
+            )
+        if i > 0:
+            limit = limit if limit is not None else limiting_current(case)
+            ts = sand_time(bulk, i, el.concentration, el.cation_valence)
+            if i >= limit:
+                out.append(
+                    CaseIssue(
+                        file,
+                        f"{key}.current_density",
+                        f"{seg.label}: the current exceeds the limiting current "
+                        f"{format_quantity(limit, 'A/m^2', 'mA/cm^2')} of this cell: the "
+                        "interface will deplete",
+                        format_quantity(i, "A/m^2", "mA/cm^2"),
+                        "warning",
+                    )
+                )
+            elif math.isfinite(ts) and seg.end - seg.start >= ts:
+                out.append(
+                    CaseIssue(
+                        file,
+                        key,
+                        f"{seg.label} lasts {format_quantity(seg.end - seg.start, 's', 's')}, "
+                        f"longer than Sand's time {format_quantity(ts, 's', 's')} at its "
+                        "current: expect depletion at the anode",
+                        severity="warning",
+                    )
+                )
+        net += seg.charge
+    return out
+
+
+@dataclass(frozen=True)
 class Derived:
     """All derived quantities of a case (SI units)."""
 
@@ -100,12 +224,14 @@ class Derived:
     regions: tuple[Region, ...]
     anode_top: float  # nominal anode surface height, m
     limiting_current: float  # A/m^2
-    applied_current: float | None  # A/m^2 (galvanostatic) or None
-    sand_time: float | None  # s at the applied current, None when potentiostatic
+    applied_current: float | None  # A/m^2 (galvanostatic) or None (potentiostatic, protocol)
+    sand_time: float | None  # s at the applied current, None when potentiostatic / protocol
     run_time: float  # s
-    deposit_thickness: float | None  # dense Zn of the requested charge, m
+    # dense Zn of the requested charge, m (protocol: the most the net plated charge reaches)
+    deposit_thickness: float | None
     phase_field: PhaseField
     band_element_size: float  # m, interface width / elements across it
+    protocol: tuple[ProtocolSegment, ...] = ()  # the steps of a protocol as run
 
 
 def electrolyte_diffusivities(el: Electrolyte) -> tuple[float, float]:
@@ -322,6 +448,13 @@ def derive(case: Case) -> Derived:
         if ctl.capacity is not None
         else (i_app * ctl.run_time if i_app is not None else None)
     )
+    segments = protocol_segments(case)
+    run_time = segments[-1].end if segments else ctl.run_time
+    if segments:  # the tallest the deposit gets: the largest net plated charge
+        net, charge = 0.0, 0.0
+        for seg in segments:
+            net += seg.charge
+            charge = max(charge, net)
     return Derived(
         f=FARADAY / (GAS_CONSTANT * el.temperature),
         D_cation=dp,
@@ -334,8 +467,9 @@ def derive(case: Case) -> Derived:
         limiting_current=limiting_current(case, regions),
         applied_current=i_app,
         sand_time=sand_time(bulk, i_app, el.concentration, zp) if i_app else None,
-        run_time=ctl.run_time,
+        run_time=run_time,
         deposit_thickness=zn_thickness_per_charge(charge) if charge is not None else None,
         phase_field=phase_field_coefficients(case),
         band_element_size=case.interface.width / case.mesh.elements_across_interface,
+        protocol=segments,
     )

@@ -156,6 +156,12 @@ METRICS: tuple[Metric, ...] = (
        "(width): the applied one (galvanostatic) or the plating rate found (potentiostatic)."),
     _m("charge", "C/m^2", "mAh/cm^2", "Passed charge", "Charge passed per projected area since "
        "t = 0: the time integral of i."),
+    _m("step", "-", "-", "Protocol step", "Index (1-based) of the protocol step the last "
+       "time step belongs to (docs/protocols.md): the row at a step's end time still shows that "
+       "step; 1 under constant galvanostatic or potentiostatic control.", integer=True),
+    _m("step_charge", "C/m^2", "mAh/cm^2", "Step charge", "Charge passed per projected area "
+       "since the start of the current protocol step, signed (> 0 plated, < 0 stripped): the "
+       "time integral of i over the step; the passed charge when there is no protocol."),
     _m("zn_deposited", "C/m^2", "mAh/cm^2", "Deposited Zn", "Zn deposited since t = 0 as a "
        "charge per projected area: n F rho_m times the growth of the integral of porosity x "
        "the deposit measure of xi, per width."),

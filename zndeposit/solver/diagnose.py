@@ -4,14 +4,17 @@ When the step controller gives up (dt below dt_min), the PETSc reason alone
 ("DIVERGED_MAX_IT") tells a battery researcher nothing. :func:`stop_reason`
 reads the last good state and names the physical cause it finds first:
 
-1. the metal reached the top boundary (the deposit outgrew the domain);
+1. the metal reached the top boundary (the deposit outgrew the domain), or
+   (stripping) the metal under the interface is used up: the interface is
+   within ``TOP_REACH`` profile lengths of the current collector;
 2. the interface is depleted (electrolyte-side Zn2+ below ``DEPLETED`` of the
    bulk), or the electrolyte elsewhere (the top of a coating, where the salt
    runs out first): under galvanostatic control the applied current exceeds
    what the cell can carry (above its limiting current, past Sand's time);
 3. otherwise the numerical cause alone.
 
-The message always ends with the check that rejected the last step.
+The message always ends with the check that rejected the last step; in a
+protocol it begins with the step, e.g. ``step 3 (strip -10 mA/cm^2): ...``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 
 from zndeposit.fem import MPI
 from zndeposit.metrics.registry import ELECTROLYTE_BAND
+from zndeposit.solver.initial import phase_field_profile
 from zndeposit.units import unit_factor
 
 #: electrolyte-side interface Zn2+ (fraction of the bulk) below which the interface counts as
@@ -54,6 +58,7 @@ class StateSummary:
     potential: float
     c_electrolyte_min: float = math.inf
     c_electrolyte_min_y: float = math.nan
+    metal_at_collector: float = 1.0
 
 
 def summarise(sim: object) -> StateSummary:
@@ -78,6 +83,7 @@ def summarise(sim: object) -> StateSummary:
         potential=sim.potential,
         c_electrolyte_min=c_liquid,
         c_electrolyte_min_y=y_liquid,
+        metal_at_collector=sim.model.metal_at_collector(),
     )
 
 
@@ -92,7 +98,18 @@ def stop_reason(sim: object, check: str) -> str:
     p, d, case = sim.params, sim.derived, sim.case
     um, mv = unit_factor("m", "um"), unit_factor("V", "mV")
     ma_cm2, mol_l = unit_factor("A/m^2", "mA/cm^2"), unit_factor("mol/m^3", "mol/L")
-    if s.metal_top >= s.height - TOP_REACH * p.length:
+    seg = sim.stepper.protocol_step
+    applied = sim.model.current_density if sim.galvanostatic else 0.0
+    # xi on the collector with the interface TOP_REACH profile lengths above it
+    near = float(phase_field_profile(-TOP_REACH * p.length, p.length))
+    if applied < 0 and s.metal_at_collector < near:
+        cause = (
+            f"the metal under the interface is used up at t = {s.t:.6g} s (the interface is "
+            f"within {TOP_REACH:g} l = {TOP_REACH * p.length * um:.2g} um of the current "
+            f"collector; E = {s.potential * mv:.0f} mV): strip less or start from a thicker "
+            "anode"
+        )
+    elif s.metal_top >= s.height - TOP_REACH * p.length:
         cause = (
             f"the metal reached the top boundary at t = {s.t:.4g} s (deposit up to "
             f"{s.metal_top * um:.3g} um of a {s.height * um:.3g} um domain, within "
@@ -113,7 +130,6 @@ def stop_reason(sim: object, check: str) -> str:
                 f"{s.c_electrolyte_min_y * um:.3g} um, above the interface, at t = {s.t:.4g} s"
             )
         if sim.galvanostatic:
-            applied = case.control.current_density
             if d.sand_time and math.isfinite(d.sand_time):
                 cause += f", {s.t / d.sand_time:.3g} x Sand's time ({d.sand_time:.4g} s)"
             cause += (
@@ -132,4 +148,7 @@ def stop_reason(sim: object, check: str) -> str:
             f"the solver could not continue at t = {s.t:.4g} s (interface Zn2+ "
             f"{s.c_interface_min:.2g} of the bulk, E = {s.potential * mv:.0f} mV)"
         )
-    return f"{cause} [rejected by: {check}; dt fell below dt_min = {case.numerics.dt_min:g} s]"
+    where = f"{seg.label}: " if seg is not None else ""
+    return (
+        f"{where}{cause} [rejected by: {check}; dt fell below dt_min = {case.numerics.dt_min:g} s]"
+    )

@@ -46,13 +46,20 @@ from zndeposit.solver.observe import Observer
 from zndeposit.solver.simulation import Simulation, StepRecord
 
 
-def output_times(loaded: LoadedCase, end: float) -> list[float]:
-    """Output times (s) after t = 0: every ``output.interval``, or ``output.count`` evenly."""
+def output_times(loaded: LoadedCase, end: float, steps: list[float] | None = None) -> list[float]:
+    """Output times (s) after t = 0: every ``output.interval``, or ``output.count`` evenly.
+
+    ``steps``: the end times of a protocol's steps, each an output too (a row per step end).
+    """
     out = loaded.case.output
     if out.interval is not None:
         times = list(np.arange(out.interval, end * (1 - 1e-9), out.interval))
     else:
         times = list(np.linspace(0.0, end, out.count + 1)[1:-1])
+    if steps:  # an interval output within round-off of a step end is that step end
+        ends = [float(t) for t in steps if t < end]
+        times = [t for t in times if all(abs(t - e) > 1e-9 * end for e in ends)] + ends
+        times.sort()
     return [float(t) for t in times] + [end]
 
 
@@ -248,7 +255,7 @@ def run_case(
         if ckpt is None:
             rd.manifest.update(mesh={**mesh_stats, "dofs": dofs, "mpi_size": comm.size})
         log.info(f"{loaded.case.title}: {dofs} unknowns on {comm.size} rank(s)")
-        times = output_times(loaded, sim.end_time)
+        times = output_times(loaded, sim.end_time, [s.end for s in sim.derived.protocol])
         columns = standard_columns(obs.regions)
         bar = _progress(comm, sim.end_time, progress)
         snapshots = rd.snapshot_writer(obs.region_names) if loaded.case.output.snapshots else None

@@ -118,7 +118,9 @@ class ModelSettings:
         params: physical parameters (:func:`zndeposit.physics.parameters.model_parameters`).
         width: domain width, m (the electrode length per unit depth).
         galvanostatic: True: E is an unknown held to ``current_density``; False: E fixed.
-        current_density: applied plating current density, A/m^2 (galvanostatic).
+        current_density: applied current density, A/m^2 (galvanostatic; > 0 plates, < 0
+            strips, 0 rests). The model keeps it in the Constant
+            :attr:`DepositionModel.applied_current`, which a protocol changes between steps.
         potential: electrode potential vs the reservoir / counter electrode, V
             (potentiostatic; ignored when galvanostatic).
         counter_i0: exchange current density of a Zn counter electrode on top, A/m^2
@@ -163,10 +165,14 @@ class ModelSettings:
                 kin.noise, kin.noise_length or case.interface.width, kin.noise_seed,
                 kin.noise_interval,
             )  # fmt: skip
-        galv = ctl.mode == "galvanostatic"
+        galv = ctl.mode in ("galvanostatic", "protocol")
+        if ctl.mode == "protocol":  # the first step's; the stepper sets the others
+            current = float(d.protocol[0].current_density)
+        else:
+            current = float(ctl.current_density) if galv else 0.0
         return cls(
             params=p, width=case.domain.width, galvanostatic=galv,
-            current_density=float(ctl.current_density) if galv else 0.0,
+            current_density=current,
             potential=0.0 if galv else float(ctl.potential),
             counter_i0=(case.top.exchange_current_density or p.i0) if counter else None,
             periodic=case.domain.sides == "periodic", element_size=d.band_element_size,
@@ -209,6 +215,8 @@ class DepositionModel:
         dg0 = dolfinx.fem.functionspace(mesh, ("DG", 0))
         self.psi_e = dolfinx.fem.Function(dg0, name="psi_E")
         self.dt = dolfinx.fem.Constant(mesh, 1.0)
+        #: applied current density, A/m^2 (galvanostatic): :meth:`set_applied_current`
+        self.applied_current = dolfinx.fem.Constant(mesh, float(s.current_density))
         self.coefficients = region_coefficients(mesh, mesh_data.cell_tags, p)
         period, tol = ((0.0, s.width) if s.periodic else None), 1e-3 * s.element_size
         self.curvature_projector = CurvatureProjector(
@@ -261,6 +269,7 @@ class DepositionModel:
             )
         )  # fmt: skip
         self._node_index: np.ndarray | None = None
+        self._collector_dofs: np.ndarray | None = None
         #: the .msh file this mesh was loaded from (checkpoints reference it), if any
         self.mesh_file: Path | None = None
         self.psi_e.x.array[:] = 0.0 if s.galvanostatic else p.f * s.potential
@@ -396,7 +405,30 @@ class DepositionModel:
         """Put back a :meth:`save`."""
         self.system.restore_state(saved)
 
+    @property
+    def current_density(self) -> float:
+        """Applied current density, A/m^2 (> 0 plates, < 0 strips, 0 rests; galvanostatic)."""
+        return float(self.applied_current.value)
+
+    def set_applied_current(self, current: float) -> None:
+        """Hold the next steps to ``current`` (A/m^2) instead (a protocol's step change)."""
+        self.applied_current.value = float(current)
+
     # ---------------------------------------------------------------- measures
+    def metal_at_collector(self) -> float:
+        """Smallest xi on the current collector (y = 0): < 1/2 where no metal is left (collective).
+
+        Nodes at the bottom of the mesh; ``inf`` on a rank without any.
+        """
+        if self._collector_dofs is None:
+            sub, _ = self.space.sub(0).collapse()
+            y = sub.tabulate_dof_coordinates()[:, 1]
+            y0 = float(self.comm.allreduce(float(y.min(initial=np.inf)), op=MPI.MIN))
+            dofs = self.dofs[0].ravel()
+            self._collector_dofs = dofs[y <= y0 + 1e-3 * self.settings.element_size]
+        xi = self.w.x.array[self._collector_dofs]
+        return float(self.comm.allreduce(float(xi.min(initial=np.inf)), op=MPI.MIN))
+
     def supply_current(self) -> float:
         """Ionic current fed in through the top boundary, A/m^2 of electrode (collective)."""
         local = dolfinx.fem.assemble_scalar(self._supply_form)
@@ -445,9 +477,7 @@ class DepositionModel:
         """
         self.dt.value = dt
         if self.galvanostatic:
-            self.offset.value = constraint_offset(
-                self.params, dt, self.settings.current_density, self.width
-            )
+            self.offset.value = constraint_offset(self.params, dt, self.current_density, self.width)
         return self.system.solve()
 
     def guard_failure(self) -> str | None:

@@ -205,6 +205,8 @@ class Observer:
             "eta": self._sum(self._eta[0]) / max(self._sum(self._eta[1]), 1e-300),
             "i": current,
             "charge": sim.passed * n_f,
+            "step": last.step if last else 1,
+            "step_charge": (last.step_passed if last else 0.0) * n_f,
             "zn_deposited": (last.deposited if last else 0.0) * n_f,
             "faraday_error": (last.faraday_mismatch if last else 0.0),
             "charge_balance_error": abs(top - current) / abs(current) if current else 0.0,

@@ -61,7 +61,7 @@ class Simulation:
             model.set_initial_state(case, self.derived)
         self.stepper = Stepper(
             model,
-            StepperSettings.from_case(case, self.derived.run_time),
+            StepperSettings.from_case(case, self.derived.run_time, self.derived.protocol),
             diagnose=lambda _stepper, check: stop_reason(self, check),
         )
 

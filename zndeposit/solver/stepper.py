@@ -14,6 +14,15 @@ Two hooks for what outlives one mesh or one process:
   reference, the step controller and the statistics;
 - :meth:`Stepper.checkpoint_state` / :meth:`Stepper.restore_checkpoint_state`:
   everything of the loop as plain JSON values (checkpoints, restarts).
+
+A protocol (``StepperSettings.protocol``, ``docs/protocols.md``) is a list of
+galvanostatic steps run one after the other: the stepper lands exactly on
+every step's end time, sets the model's applied current (a Constant) for the
+next step, restarts dt at ``dt_initial`` there and keeps the position in the
+protocol (step, charge passed in it, the completed steps) in its checkpoints.
+A stripping step that uses up the metal on the current collector, or a
+potential beyond :data:`RUNAWAY_POTENTIAL`, stops the run with a message that
+names the step.
 """
 
 from __future__ import annotations
@@ -25,8 +34,10 @@ from typing import TYPE_CHECKING, Any
 from zndeposit.errors import SolverError
 from zndeposit.log import get_logger
 from zndeposit.solver.stepping import REJECT_RATIO, StepController
+from zndeposit.units import unit_factor
 
 if TYPE_CHECKING:
+    from zndeposit.case.derived import ProtocolSegment
     from zndeposit.case.schema import Case
     from zndeposit.solver.model import DepositionModel
     from zndeposit.solver.system import SolveResult
@@ -46,6 +57,8 @@ class StepRecord:
     passed: float  # mol/m of electrons / n passed
     faraday_mismatch: float
     supply: float = float("nan")  # ionic current fed in through the top, A/m^2 (consistent)
+    step: int = 1  # protocol step of this time step, 1-based (1 outside protocols)
+    step_passed: float = 0.0  # mol/m of electrons / n passed in that protocol step so far
 
 
 @dataclass
@@ -71,6 +84,8 @@ class StepperSettings:
         target_newton_iterations: Newton iterations considered easy.
         max_xi_change: bound on max |xi - xi_n| per step (None: no bound).
         output_times: times to land on exactly (outputs), s.
+        protocol: the steps of a protocol as run (empty: one constant control); their
+            end times are landed on exactly and the last one is ``end_time``.
     """
 
     end_time: float
@@ -82,17 +97,28 @@ class StepperSettings:
     target_newton_iterations: int = 5
     max_xi_change: float | None = 0.05
     output_times: tuple[float, ...] = ()
+    protocol: tuple[ProtocolSegment, ...] = ()
 
     @classmethod
-    def from_case(cls, case: Case, end_time: float) -> StepperSettings:
-        """The ``numerics`` of a case, run to ``end_time`` (s)."""
+    def from_case(
+        cls, case: Case, end_time: float, protocol: tuple[ProtocolSegment, ...] = ()
+    ) -> StepperSettings:
+        """The ``numerics`` of a case, run to ``end_time`` (s) through ``protocol``'s steps."""
         num = case.numerics
         return cls(
             end_time=end_time, dt_initial=num.dt_initial, dt_min=num.dt_min, dt_max=num.dt_max,
             dt_growth=num.dt_growth, dt_cutback=num.dt_cutback,
             target_newton_iterations=num.target_newton_iterations,
             max_xi_change=None if num.max_xi_change == "none" else float(num.max_xi_change),
+            protocol=tuple(protocol),
         )  # fmt: skip
+
+
+#: |E| beyond which a protocol step stops the run: no Zn electrode in a working cell
+#: sits 1 V from the reservoir, so the step's current cannot be carried any more
+RUNAWAY_POTENTIAL = 1.0
+#: xi on the current collector below which the metal there counts as used up
+USED_UP_XI = 0.5
 
 
 #: controller fields saved in a checkpoint
@@ -123,7 +149,14 @@ class Stepper:
         self.t = 0.0
         self.end_time = s.end_time
         self.passed = 0.0
+        #: sum of |i| dt: the Faraday check's scale when a protocol strips back towards 0
+        self.throughput = 0.0
         self.deposit0 = model.deposited()
+        #: protocol position: index into ``settings.protocol``, ``passed`` at its start
+        self.segment = 0
+        self.segment_start_passed = 0.0
+        #: completed protocol steps: {"step", "t_end" (s), "charge" (C/m^2), "potential" (V)}
+        self.step_log: list[dict[str, float]] = []
         self.stats = RunStatistics()
         self.last_change: float | None = None
         self.controller = StepController(
@@ -151,6 +184,8 @@ class Stepper:
         """
         old = self.model
         model.set_time(self.t)
+        if model.galvanostatic and old.galvanostatic:  # the protocol step's current
+            model.set_applied_current(old.current_density)
         self.model = model
         self._saved = None
         for callback in self.on_replace:
@@ -178,6 +213,12 @@ class Stepper:
             "t": self.t,
             "end_time": self.end_time,
             "passed": self.passed,
+            "throughput": self.throughput,
+            "protocol": {
+                "segment": self.segment,
+                "start_passed": self.segment_start_passed,
+                "log": [dict(e) for e in self.step_log],
+            },
             "deposit0": self.deposit0,
             "controller": {k: getattr(self.controller, k) for k in _CONTROLLER_STATE},
             "stats": {
@@ -194,6 +235,12 @@ class Stepper:
         """Put back a :meth:`checkpoint_state` (the model's state is restored separately)."""
         self.t = float(data["t"])
         self.passed = float(data["passed"])
+        self.throughput = float(data.get("throughput", self.passed))
+        proto = data.get("protocol") or {}
+        self.segment = int(proto.get("segment", 0))
+        self.segment_start_passed = float(proto.get("start_passed", 0.0))
+        self.step_log = [dict(e) for e in proto.get("log", [])]
+        self._apply_segment()
         self.deposit0 = float(data["deposit0"])
         for key, value in data["controller"].items():
             if key in _CONTROLLER_STATE:
@@ -209,6 +256,70 @@ class Stepper:
             if name in self._pending_extras:
                 put(self._pending_extras.pop(name))
         self.model.set_time(self.t)
+
+    # ---------------------------------------------------------------- protocol
+    @property
+    def protocol_step(self) -> ProtocolSegment | None:
+        """The protocol step being run (None outside protocols)."""
+        proto = self.settings.protocol
+        return proto[min(self.segment, len(proto) - 1)] if proto else None
+
+    def _apply_segment(self) -> None:
+        """Hold the model to the current protocol step's current."""
+        seg = self.protocol_step
+        if seg is not None and self.model.galvanostatic:
+            self.model.set_applied_current(seg.current_density)
+
+    def _end_of_segment(self) -> None:
+        """After an accepted step: log a finished protocol step, switch to the next one."""
+        seg = self.protocol_step
+        if seg is None or self.t < seg.end * (1 - 1e-12):
+            return
+        p = self.model.params
+        to_charge = p.n * p.faraday / self.model.width  # mol/m -> C/m^2
+        charge = (self.passed - self.segment_start_passed) * to_charge
+        self.step_log.append(
+            {
+                "step": seg.index,
+                "t_end": self.t,
+                "charge": charge,
+                "potential": self.model.potential,
+            }
+        )
+        if self.segment + 1 < len(self.settings.protocol):
+            self.segment += 1
+            self.segment_start_passed = self.passed
+            self._apply_segment()
+            ctl = self.controller
+            ctl.dt = min(max(self.settings.dt_initial, ctl.dt_min), ctl.dt_max)  # a new start
+            ctl._saved_dt = None
+            nxt = self.protocol_step
+            assert nxt is not None
+            self.log.info(f"t = {self.t:.6g} s: {nxt.label} begins")
+
+    def _check_protocol_state(self) -> None:
+        """Stop a protocol step whose metal is used up or whose potential ran away."""
+        seg = self.protocol_step
+        if seg is None:
+            return
+        model = self.model
+        if seg.current_density < 0 and model.metal_at_collector() < USED_UP_XI:
+            passed = (self.passed - self.segment_start_passed) * model.params.n
+            charge = -passed * model.params.faraday / model.width
+            raise SolverError(
+                f"{seg.label}: the metal under the interface is used up at t = {self.t:.6g} s "
+                f"(the interface reached the current collector after stripping "
+                f"{charge * unit_factor('C/m^2', 'mAh/cm^2'):.4g} mAh/cm^2 in this step): "
+                "strip less or start from a thicker anode"
+            )
+        e = model.potential
+        if abs(e) > RUNAWAY_POTENTIAL:
+            raise SolverError(
+                f"{seg.label}: the electrode potential ran away to E = "
+                f"{e * unit_factor('V', 'mV'):.0f} mV at t = {self.t:.6g} s (beyond "
+                f"+-{RUNAWAY_POTENTIAL:g} V): the cell cannot carry the step's current any "
+                "more (the metal under the interface used up, or the electrolyte depleted)"
+            )
 
     # ------------------------------------------------------------------- steps
     def step(self, dt: float) -> tuple[bool, SolveResult]:
@@ -256,7 +367,9 @@ class Stepper:
         ctl = self.controller
         times = self.settings.output_times if output_times is None else output_times
         outs = sorted(set(times))
-        ctl.milestones = sorted([*outs, self.end_time])
+        ends = [seg.end for seg in self.settings.protocol[:-1]]
+        ctl.milestones = sorted([*outs, *ends, self.end_time])
+        self._apply_segment()
         if initial_output is None:
             initial_output = self.t == 0.0
         if on_output and initial_output:
@@ -288,6 +401,8 @@ class Stepper:
                 continue
             self._accept(dt, result)
             ctl.accepted(result.newton_iterations, dt, self.last_change or 0.0)
+            self._end_of_segment()
+            self._check_protocol_state()
             for hook in self.after_step:  # before the callbacks: checkpoints see its result
                 hook(self)
             if on_step:
@@ -303,23 +418,32 @@ class Stepper:
         p = model.params
         supply = model.supply_current()  # before the lagged fields move on
         self.t += dt
+        seg = self.protocol_step
+        if seg is not None and abs(self.t - seg.end) <= 1e-12 * seg.end:
+            self.t = seg.end  # exactly on the step's end (t + (end - t) may miss it by an ulp)
         before = self.stats.history[-1].deposited if self.stats.history else 0.0
         model.advance(self.t)
         dep = model.deposited() - self.deposit0
         n, F = p.n, p.faraday
         if model.galvanostatic:
-            current = model.settings.current_density
+            current = model.current_density
             self.passed += current * model.width * dt / (n * F)
+            self.throughput += abs(current) * model.width * dt / (n * F)
         else:
             self.passed = dep  # potentiostatic: the passed charge is what the metal took
             current = (dep - before) * n * F / (dt * model.width)
-        mismatch = abs(dep - self.passed) / max(abs(self.passed), 1e-300)
+        # the metal integral against the integrated current; scale: the charge that went
+        # through (= passed when plating only; a protocol strips back towards 0)
+        scale = max(abs(self.passed), self.throughput)
+        mismatch = abs(dep - self.passed) / scale if scale > 0 else 0.0
         self.stats.accepted += 1
         self.stats.newton += result.newton_iterations
         self.stats.linear += result.linear_iterations
         self.stats.history.append(
             StepRecord(self.t, dt, result.newton_iterations, result.linear_iterations,
-                       model.potential, current, dep, self.passed, mismatch, supply)
+                       model.potential, current, dep, self.passed, mismatch, supply,
+                       seg.index if seg else 1,
+                       self.passed - self.segment_start_passed if seg else self.passed)
         )  # fmt: skip
-        if model.galvanostatic and mismatch > 1e-6 and self.passed > 0:
+        if model.galvanostatic and mismatch > 1e-6 and self.throughput > 0:
             self.log.warning(f"Faraday mismatch {mismatch:.2e} at t = {self.t:.4g} s")
