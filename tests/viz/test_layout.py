@@ -15,7 +15,7 @@ import itertools
 
 import pytest
 
-from zndeposit.viz import figures, style
+from zndeposit.viz import figures, rate_figure, style
 
 pytestmark = pytest.mark.fem
 
@@ -74,7 +74,7 @@ def test_no_text_of_a_field_figure_overlaps_another(last_snapshot, shape, monkey
             "fields": figures.fields_figure(late, dpi=60)[0],
             "concentration": figures.field_figure(late, "c", dpi=60)[0],
             "sequence": figures.sequence_figure(sequence, view="domain", dpi=60)[0],
-            "reaction_rate": figures.reaction_rate_figure(late, view="domain", dpi=60)[0],
+            "reaction_rate": rate_figure.reaction_rate_figure(late, view="domain", dpi=60)[0],
         }
         for name, fig in built.items():
             overlaps = _overlaps(fig, monkeypatch)

@@ -16,7 +16,7 @@ import numpy as np
 
 from zndeposit.io.snapshots import Snapshot
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, lookup
-from zndeposit.viz import figures, plots, style
+from zndeposit.viz import figures, plots, rate_figure, style
 from zndeposit.viz.extract import Window
 from zndeposit.viz.panel import Vectors, time_text
 from zndeposit.viz.run_data import RunData, load_run
@@ -93,7 +93,7 @@ def snapshot_figures(
         yield FigureItem(f"{short}_{tag}", f"{what} at {when}.", fig)
     if "reaction_rate" in snap.mesh.point_data:
         applied = run.derived.applied_current
-        fig, _ = figures.reaction_rate_figure(
+        fig, _ = rate_figure.reaction_rate_figure(
             snap,
             view=close,
             applied=lookup("i").si_to_display(applied) if applied else None,
