@@ -154,6 +154,13 @@ def test_stripping_more_than_the_metal_is_rejected_with_numbers(tmp_path):
     assert [s.cycle for s in d.protocol] == [1, 1, 1, 2, 2, 2]
     assert d.protocol[-1].end == d.run_time == loaded.case.control.run_time
     assert metal_charge(2e-6) == pytest.approx(1.17 * 36000, rel=2e-3)
+    assert not [w for w in loaded.warnings if w.key == "mesh.adapt"]
+    # stripping 1.1 mAh/cm^2 (1.9 um) below the start leaves the fixed mesh's fine band
+    deeper = steps.replace('capacity = "0.9 mAh/cm^2"', 'capacity = "1.6 mAh/cm^2"')
+    deeper = deeper.replace("repeat = 2", "repeat = 1")
+    loaded = load_case(_write(tmp_path, protocol_case(deeper, **longer)))
+    (warning,) = [w for w in loaded.warnings if w.key == "mesh.adapt"]
+    assert "strips the surface down by 1.88 um below where it starts" in warning.message
 
 
 def test_existing_modes_keep_their_settings(tmp_path):

@@ -165,7 +165,7 @@ def protocol_issues(case: Case, file: str) -> list[CaseIssue]:
     el = case.electrolyte
     bulk = region_stack(case)[-1]
     limit = None
-    net = 0.0
+    net = lowest = 0.0
     for seg in segs:
         key = f"control.steps[{seg.position}]"
         i = seg.current_density
@@ -208,6 +208,26 @@ def protocol_issues(case: Case, file: str) -> list[CaseIssue]:
                     )
                 )
         net += seg.charge
+        lowest = min(lowest, net)
+    if lowest < 0 and not case.mesh.adapt:
+        from zndeposit.geometry.sizes import BAND_BELOW  # (sizes imports this module)
+
+        depth = zn_thickness_per_charge(-lowest)
+        room = BAND_BELOW * case.interface.width
+        if depth > room - 0.5 * case.interface.width:
+            out.append(
+                CaseIssue(
+                    file,
+                    "mesh.adapt",
+                    f"the protocol strips the surface down by "
+                    f"{format_quantity(depth, 'm', 'um')} below where it starts, past the fine "
+                    f"band of the fixed mesh ({format_quantity(room, 'm', 'um')} below the "
+                    "initial surface): the interface will cross coarse elements; use adapt = "
+                    "true",
+                    False,
+                    "warning",
+                )
+            )
     return out
 
 
