@@ -308,6 +308,43 @@ def test_used_up_metal_stops_the_run_naming_the_step(tmp_path, cache):
 
 
 @pytest.mark.fem
+def test_runaway_and_solver_stops_name_the_step(tmp_path, cache):
+    """The other two stops: |E| beyond the runaway bound (here lowered to 50 mV, so the
+    first plating step at -85 mV trips it), and a step the solver cannot take (Newton
+    made to fail from the rest on: dt falls below dt_min, the diagnosis names the step)."""
+    import dataclasses
+
+    path = _write(tmp_path, protocol_case())
+
+    def low_bound(sim):
+        st = sim.stepper
+        st.settings = dataclasses.replace(st.settings, runaway_potential=0.05)
+
+    with pytest.raises(SolverError) as err:
+        _run(path, tmp_path / "runaway", cache, setup=low_bound)
+    msg = str(err.value)
+    print("\n" + msg)
+    assert msg.startswith("step 1 (plate 10 mA/cm^2): the electrode potential ran away to E = -8")
+    assert "(beyond +-50 mV: 1 V + the ohmic drop" in msg
+
+    def failing_rest(sim):
+        solve = sim.model.solve
+
+        def solve_or_fail(dt):
+            result = solve(dt)
+            return result._replace(converged=False) if sim.t >= PLATE else result
+
+        sim.model.solve = solve_or_fail
+
+    with pytest.raises(SolverError) as err:
+        _run(path, tmp_path / "stuck", cache, setup=failing_rest)
+    msg = str(err.value)
+    print(msg)
+    assert msg.startswith("step 2 (rest): the solver could not continue at t = 0.5 s")
+    assert "dt fell below dt_min" in msg
+
+
+@pytest.mark.fem
 def test_restart_in_the_middle_of_the_rest(plate_rest_strip, tmp_path, cache):
     """SIGTERM 0.1 s into step 2, then ``zndeposit run --restart``: the same metrics."""
     path, _, ref = plate_rest_strip

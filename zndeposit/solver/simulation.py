@@ -29,7 +29,13 @@ from zndeposit.solver.model import (
     DepositionModel,
     ModelSettings,
 )
-from zndeposit.solver.stepper import RunStatistics, Stepper, StepperSettings, StepRecord
+from zndeposit.solver.stepper import (
+    RunStatistics,
+    Stepper,
+    StepperSettings,
+    StepRecord,
+    runaway_potential,
+)
 
 __all__ = [
     "DEPOSIT_QUADRATURE_DEGREE",
@@ -59,9 +65,14 @@ class Simulation:
         model = DepositionModel(mesh_data, ModelSettings.from_case(case, self.derived))
         if initial:
             model.set_initial_state(case, self.derived)
+        d = self.derived
+        bound = 1.0
+        if d.protocol:  # the ohmic drop of the largest step current across the stack
+            resistance = sum(r.thickness / r.conductivity for r in d.regions)
+            bound = runaway_potential(max(abs(s.current_density) for s in d.protocol), resistance)
         self.stepper = Stepper(
             model,
-            StepperSettings.from_case(case, self.derived.run_time, self.derived.protocol),
+            StepperSettings.from_case(case, d.run_time, d.protocol, bound),
             diagnose=lambda _stepper, check: stop_reason(self, check),
         )
 

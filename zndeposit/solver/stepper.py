@@ -86,6 +86,7 @@ class StepperSettings:
         output_times: times to land on exactly (outputs), s.
         protocol: the steps of a protocol as run (empty: one constant control); their
             end times are landed on exactly and the last one is ``end_time``.
+        runaway_potential: |E| (V) that stops a protocol step (see :data:`RUNAWAY_POTENTIAL`).
     """
 
     end_time: float
@@ -98,10 +99,15 @@ class StepperSettings:
     max_xi_change: float | None = 0.05
     output_times: tuple[float, ...] = ()
     protocol: tuple[ProtocolSegment, ...] = ()
+    runaway_potential: float = 1.0
 
     @classmethod
     def from_case(
-        cls, case: Case, end_time: float, protocol: tuple[ProtocolSegment, ...] = ()
+        cls,
+        case: Case,
+        end_time: float,
+        protocol: tuple[ProtocolSegment, ...] = (),
+        runaway_potential: float = 1.0,
     ) -> StepperSettings:
         """The ``numerics`` of a case, run to ``end_time`` (s) through ``protocol``'s steps."""
         num = case.numerics
@@ -110,13 +116,26 @@ class StepperSettings:
             dt_growth=num.dt_growth, dt_cutback=num.dt_cutback,
             target_newton_iterations=num.target_newton_iterations,
             max_xi_change=None if num.max_xi_change == "none" else float(num.max_xi_change),
-            protocol=tuple(protocol),
+            protocol=tuple(protocol), runaway_potential=runaway_potential,
         )  # fmt: skip
 
 
-#: |E| beyond which a protocol step stops the run: no Zn electrode in a working cell
-#: sits 1 V from the reservoir, so the step's current cannot be carried any more
+#: |E| beyond which a protocol step stops the run, V, on top of the cell's ohmic drop at the
+#: largest step current (:func:`runaway_potential`): no Zn electrode of a working cell sits
+#: 1 V beyond that from the reservoir, so the step's current cannot be carried any more
 RUNAWAY_POTENTIAL = 1.0
+
+
+def runaway_potential(max_current: float, resistance: float) -> float:
+    """|E| (V) that stops a protocol step: RUNAWAY_POTENTIAL + the ohmic drop.
+
+    Args:
+        max_current: largest |current density| of the protocol's steps, A/m^2.
+        resistance: area-specific ionic resistance of the electrolyte stack, ohm m^2.
+    """
+    return RUNAWAY_POTENTIAL + max_current * resistance
+
+
 #: xi on the current collector below which the metal there counts as used up
 USED_UP_XI = 0.5
 
@@ -312,13 +331,15 @@ class Stepper:
                 f"{charge * unit_factor('C/m^2', 'mAh/cm^2'):.4g} mAh/cm^2 in this step): "
                 "strip less or start from a thicker anode"
             )
-        e = model.potential
-        if abs(e) > RUNAWAY_POTENTIAL:
+        e, bound = model.potential, self.settings.runaway_potential
+        if abs(e) > bound:
+            mv = unit_factor("V", "mV")
             raise SolverError(
-                f"{seg.label}: the electrode potential ran away to E = "
-                f"{e * unit_factor('V', 'mV'):.0f} mV at t = {self.t:.6g} s (beyond "
-                f"+-{RUNAWAY_POTENTIAL:g} V): the cell cannot carry the step's current any "
-                "more (the metal under the interface used up, or the electrolyte depleted)"
+                f"{seg.label}: the electrode potential ran away to E = {e * mv:.0f} mV at "
+                f"t = {self.t:.6g} s (beyond +-{bound * mv:.0f} mV: {RUNAWAY_POTENTIAL:g} V "
+                "+ the ohmic drop at the largest step current): the cell cannot carry the "
+                "step's current any more (the metal under the interface used up, or the "
+                "electrolyte depleted)"
             )
 
     # ------------------------------------------------------------------- steps
