@@ -127,6 +127,9 @@ def test_bad_protocols_are_rejected_with_file_key_and_units(tmp_path):
     assert "repeat apply to mode = 'protocol' only" in _issues(tmp_path, foreign)
     zero = STEPS.replace('mode = "protocol"', 'mode = "protocol"\nrepeat = 0')
     assert "control.repeat = 0" in _issues(tmp_path, zero)
+    many = STEPS.replace('mode = "protocol"', 'mode = "protocol"\nrepeat = 4000')
+    msg = _issues(tmp_path, many)
+    assert "the protocol runs 3 x 4000 = 12000 steps: at most 10000 are accepted" in msg
 
 
 def test_stripping_more_than_the_metal_is_rejected_with_numbers(tmp_path):

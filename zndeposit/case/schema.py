@@ -318,6 +318,10 @@ class Interface(Section):
     )
 
 
+#: most steps a protocol runs (the list times ``repeat``): each step end is an output
+MAX_PROTOCOL_STEPS = 10_000
+
+
 class ProtocolStep(Section):
     """One step of a protocol (mode = "protocol"): a `[[control.steps]]` table, run in order."""
 
@@ -399,6 +403,12 @@ class Control(Section):
                 problems.append(
                     "mode = 'protocol' needs at least one [[control.steps]] entry "
                     "(current_density with capacity or duration)"
+                )
+            elif len(self.steps) * (self.repeat or 1) > MAX_PROTOCOL_STEPS:
+                problems.append(
+                    f"the protocol runs {len(self.steps)} x {self.repeat or 1} = "
+                    f"{len(self.steps) * (self.repeat or 1)} steps: at most "
+                    f"{MAX_PROTOCOL_STEPS} are accepted (every step end is an output)"
                 )
             given = [
                 k
