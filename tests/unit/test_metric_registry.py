@@ -20,7 +20,7 @@ EXPECTED = [
     "t", "dt", "E", "eta", "i", "charge", "step", "step_charge", "zn_deposited", "faraday_error",
     "charge_balance_error", "thickness_mean", "height_max", "height_min", "dendrite_height",
     "tip_rise", "front_advance", "tip_lead", "roughness_rms", "length_ratio",
-    "c_min_interface", "c_interface_min", "c_interface_mean", "focusing_factor",
+    "metal_pieces", "isolated_metal", "c_min_interface", "c_interface_min", "c_interface_mean", "focusing_factor",
     "current_focusing", "growth_focusing", "t_plus_electrolyte", "t_plus_coating0", "newton_its", "linear_its",
     "steps_accepted", "steps_rejected",
 ]  # fmt: skip

@@ -196,6 +196,16 @@ METRICS: tuple[Metric, ...] = (
        "h(x) about its mean over the x-bins.", fmt=".3g"),
     _m("length_ratio", "-", "-", "Interface-length ratio", "Length of the xi = 0.5 contour / "
        "domain width (1 for a flat front)."),
+    _m("metal_pieces", "-", "-", "Metal pieces", "Number of connected pieces of metal: cells "
+       "whose mean xi is >= 0.5 (any region, the anode's included), joined where two share an "
+       "edge, across the periodic sides too (docs/metrics.md); 1 for an intact "
+       "electrode.", integer=True),
+    _m("isolated_metal", "C/m^2", "mAh/cm^2", "Isolated metal", "Metal in the pieces not "
+       "connected to the current collector (none of their cells has an edge on the bottom, "
+       "y = 0) as a charge per projected area: n F rho_m times their volume (cell area x "
+       "porosity summed over their cells) per width. Geometry only: the model still holds "
+       "every piece at the electrode potential, so it shows where dead zinc would form, not "
+       "its electrochemical consequence."),
     _m("c_min_interface", "mol/m^3", "mol/L", "Min. Zn2+ in the interface band", "Minimum of "
        f"the pore-liquid Zn2+ concentration c over the nodes with {_LO} < xi < {_HI} (both "
        "sides of the interface, the metal-side tail included)."),

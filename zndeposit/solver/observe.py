@@ -12,6 +12,7 @@ from zndeposit.geometry import tags
 from zndeposit.metrics.band import BandMean, BandPeakRatio, BandSample
 from zndeposit.metrics.growth import ColumnGrowth
 from zndeposit.metrics.morphology import band_minimum, focusing_factor, morphology
+from zndeposit.metrics.pieces import MetalPieces
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
 from zndeposit.physics.transport import ion_ratios
@@ -135,6 +136,12 @@ class Observer:
             xi, co.porosity, sim.width,
             bin_width=GROWTH_BIN_ELEMENTS * sim.derived.band_element_size,
         )  # fmt: skip
+        # connected pieces of metal (cell mean of xi >= 1/2), periodic sides joined
+        periodic = sim.model.settings.periodic
+        self._pieces = MetalPieces(
+            xi, co.porosity, period=(0.0, sim.width) if periodic else None,
+            tol=1e-3 * sim.model.settings.element_size,
+        )  # fmt: skip
 
     def checkpoint_state(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
         """(JSON values, input node index, xi at the last output): what metrics() remembers.
@@ -196,6 +203,7 @@ class Observer:
         last = sim.stats.history[-1] if sim.stats.history else None
         n_f = p.n * p.faraday / sim.width  # mol/m -> C/m^2
         m = morphology(xi, 0.0, sim.width, initial_height=self.initial_height)
+        pieces, isolated = self._pieces()
         top = last.supply if last else 0.0
         current = last.current if last else 0.0
         row = {
@@ -219,6 +227,8 @@ class Observer:
             "tip_lead": m.tip_lead,
             "roughness_rms": m.roughness_rms,
             "length_ratio": m.length_ratio,
+            "metal_pieces": pieces.pieces,
+            "isolated_metal": p.rho_m * isolated * n_f,  # m^2 of metal -> C/m^2
             "c_min_interface": band_minimum(self.fields["c"], xi),
             "c_interface_min": self._c_interface.min(),
             "c_interface_mean": self._c_interface_mean(),
