@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from zndeposit.metrics.pieces import components, label_pieces
+from zndeposit.metrics.registry import lookup
 
 WIDTH, HEIGHT, N = 4e-6, 8e-6, 40
 ANODE, RADIUS, Y_DISK, PROFILE = 2e-6, 1e-6, 5e-6, 0.05e-6
@@ -177,3 +178,79 @@ def test_columns_of_a_normal_run(tmp_path, case_runner):
     assert m.units["metal_pieces"] == "-" and m.units["isolated_metal"] == "mAh/cm^2"
     assert np.all(m["metal_pieces"] == 1)
     assert np.all(m["isolated_metal"] == 0.0)
+
+
+#: a mushroom on the flat tiny strip: a neck 0.4 um wide (x = 0.8-1.2 um) from the anode
+#: (surface y = 2 um) up to y = 2.6 um, under a cap of radius 0.6 um; 0.1 s of plating, then
+#: stripping at 100 mA/cm^2 cuts the neck after about 4.6 s
+NECK_HALF, NECK_TOP, CAP = 0.2e-6, 2.6e-6, 0.6e-6
+MUSHROOM_STEPS = """
+[control]
+mode = "protocol"
+[[control.steps]]
+current_density = "10 mA/cm^2"
+duration = "0.1 s"
+[[control.steps]]
+current_density = "-100 mA/cm^2"
+duration = "6 s"
+"""
+
+
+def _add_mushroom(sim, seen: dict[str, float]) -> None:
+    """Set-up hook: xi = max(xi, the profile about the neck and cap) before the first row."""
+    model = sim.model
+    p = model.params
+    seen["nf_rho"] = p.n * p.faraday * p.rho_m  # C/m^3 of Zn
+    space, _ = model.space.sub(0).collapse()
+    x = space.tabulate_dof_coordinates()
+    qx = np.abs(x[:, 0] - 1e-6) - NECK_HALF  # signed distance to the neck (a box)
+    qy = np.abs(x[:, 1] - 0.5 * (1.5e-6 + NECK_TOP)) - 0.5 * (NECK_TOP - 1.5e-6)
+    box = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0)
+    cap = np.hypot(x[:, 0] - 1e-6, x[:, 1] - NECK_TOP - CAP + 0.1e-6) - CAP
+    state = model.get_state()
+    state["xi"] = np.maximum(state["xi"], _profile_l(np.minimum(box, cap), model.params.length))
+    model.set_state(state)
+    sim.stepper.deposit0 = model.deposited()  # the mushroom is initial metal, not deposit
+
+
+def _profile_l(distance: np.ndarray, length: float) -> np.ndarray:
+    return 0.5 * (1.0 - np.tanh(distance / (2.0 * length)))
+
+
+@pytest.mark.fem
+def test_stripping_a_thin_neck_isolates_the_cap(tmp_path):
+    """Plate, then strip: the neck dissolves, the cap becomes a second, isolated piece.
+
+    The model still strips the cap afterwards (geometry only: every piece is at the
+    electrode potential), so its metal goes down from the cut on.
+    """
+    from zndeposit.case.load import load_case
+    from zndeposit.io.metrics_csv import read_metrics
+    from zndeposit.log import setup_logging
+    from zndeposit.solver.driver import run_case
+
+    text = (ROOT / "tests" / "sweep" / "tiny_case.toml").read_text()
+    head, rest = text.split("[[anode.nuclei]]", 1)
+    text = head + "[electrolyte]" + rest.split("[electrolyte]", 1)[1]  # flat
+    start, stop = text.index("[control]"), text.index("[mesh]")
+    text = text[:start] + MUSHROOM_STEPS.strip() + "\n" + text[stop:]
+    path = tmp_path / "case.toml"
+    path.write_text(text)
+    setup_logging()
+    seen: dict[str, float] = {}
+    run_case(
+        load_case(path), tmp_path / "run", cache_dir=tmp_path / "cache", progress=False,
+        setup=lambda sim: _add_mushroom(sim, seen),
+    )  # fmt: skip
+    m = read_metrics(tmp_path / "run" / "metrics.csv")
+    pieces, isolated, step = m["metal_pieces"], m["isolated_metal"], m["step"]
+    cut = int(np.argmax(pieces == 2))
+    assert cut > 0 and np.all(pieces[:cut] == 1) and np.all(pieces[cut:] == 2), pieces
+    assert step[cut] == 2 and 3.0 < m["t"][cut] < 6.0  # measured 4.75 s (rows every 0.25 s)
+    assert np.all(isolated[:cut] == 0.0)
+    # the cap at the cut: less than its initial metal (pi R^2 / width, ~0.33 mAh/cm^2) and
+    # more than half of it (measured 0.266 mAh/cm^2)
+    cap = lookup("isolated_metal").from_si(seen["nf_rho"] * math.pi * CAP**2 / 2e-6)
+    assert 0.5 * cap < isolated[cut] < cap
+    # then stripped on as if connected: down by cells (steps of the staircase)
+    assert np.all(np.diff(isolated[cut:]) <= 1e-12) and isolated[-1] < isolated[cut]
