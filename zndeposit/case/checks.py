@@ -10,6 +10,7 @@ import math
 
 from zndeposit.case.derived import derive, protocol_issues
 from zndeposit.case.schema import Case
+from zndeposit.case.temperature import missing_energy_issues
 from zndeposit.errors import CaseIssue
 from zndeposit.units import format_quantity
 
@@ -278,6 +279,7 @@ def _physics(case: Case, file: str) -> list[CaseIssue]:
                 "warning",
             )
         )
+    out += missing_energy_issues(case, file)  # i0 held away from its reference temperature
     for r in d.regions:
         if r.c_anion < 1e-6 * el.concentration and r.fixed_charge > 0:
             out.append(

@@ -17,6 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from zndeposit.case.schema import Case, Electrolyte, PorousLayer
+from zndeposit.case.temperature import (
+    diffusivity_factor,
+    diffusivity_law,
+    exchange_current_density,
+)
 from zndeposit.constants import (
     FARADAY,
     GAS_CONSTANT,
@@ -252,23 +257,48 @@ class Derived:
     phase_field: PhaseField
     band_element_size: float  # m, interface width / elements across it
     protocol: tuple[ProtocolSegment, ...] = ()  # the steps of a protocol as run
+    # temperature (zndeposit/case/temperature.py): i0 at the case temperature and at its
+    # reference; D+, D- and the bulk conductivity at the electrolyte's reference temperature
+    i0: float = 0.0  # A/m^2
+    i0_reference: float = 0.0  # A/m^2
+    D_cation_reference: float = 0.0
+    D_anion_reference: float = 0.0
+    conductivity_reference: float = 0.0  # S/m
+    temperature: float = 298.15  # K, the case temperature (electrolyte.temperature)
+    reference_temperature: float = 298.15  # K, of the transport data
+    kinetics_reference_temperature: float = 298.15  # K, of i0
+    activation_energy: float | None = None  # J/mol, E_a of i0 (None: i0 fixed)
+    diffusivity_law: str = ""  # how D follows T, in words
 
 
-def electrolyte_diffusivities(el: Electrolyte) -> tuple[float, float]:
-    """Pore-liquid (D+, D-) in m^2/s, from the given pair or from (conductivity, t+).
+def reference_diffusivities(el: Electrolyte) -> tuple[float, float]:
+    """Pore-liquid (D+, D-) in m^2/s at the reference temperature, given or from (sigma, t+).
 
-    The conductivity is the measured (effective) one of the electrolyte, so
-    ``sigma = e F^2/(R T) (z+^2 D+ c+ + z-^2 D- c-)`` with e the host's
-    porosity/tortuosity (1 for a liquid) and c+-, from electroneutrality.
+    The conductivity is the measured (effective) one of the electrolyte at
+    ``reference_temperature`` T_ref, so ``sigma = e F^2/(R T_ref) (z+^2 D+ c+ +
+    z-^2 D- c-)`` with e the host's porosity/tortuosity (1 for a liquid) and
+    c+-, from electroneutrality.
     """
     if el.D_cation is not None and el.D_anion is not None:
         return el.D_cation, el.D_anion
     assert el.conductivity is not None and el.transference_number is not None
     zp, zm = el.cation_valence, el.anion_valence
     cp, cm = donnan_concentrations(el.concentration, el.fixed_charge_value, zp, zm)
-    scale = el.conductivity * GAS_CONSTANT * el.temperature / (el.effective_factor * FARADAY**2)
+    t_ref = el.reference_temperature
+    scale = el.conductivity * GAS_CONSTANT * t_ref / (el.effective_factor * FARADAY**2)
     t = el.transference_number
     return t * scale / (zp**2 * cp), (1.0 - t) * scale / (zm**2 * cm)
+
+
+def electrolyte_diffusivities(el: Electrolyte) -> tuple[float, float]:
+    """Pore-liquid (D+, D-) in m^2/s at the case temperature (:mod:`zndeposit.case.temperature`).
+
+    The reference values (:func:`reference_diffusivities`) times
+    D(T)/D(T_ref); unchanged at T = T_ref.
+    """
+    dp, dm = reference_diffusivities(el)
+    k = diffusivity_factor(el)
+    return (dp, dm) if k == 1.0 else (dp * k, dm * k)
 
 
 def donnan_concentrations(c_bulk: float, fixed: float, zp: int, zm: int) -> tuple[float, float]:
@@ -305,9 +335,12 @@ def ambipolar(dp: float, dm: float, cp: float, cm: float, zp: int, zm: int) -> f
 def _region(name: str, y0: float, y1: float, layer: PorousLayer, case: Case, kf: float) -> Region:
     el = case.electrolyte
     zp, zm = el.cation_valence, el.anion_valence
-    d_el = electrolyte_diffusivities(el)
+    d_el = reference_diffusivities(el)
     dp = layer.D_cation if layer.D_cation is not None else d_el[0]
     dm = layer.D_anion if layer.D_anion is not None else d_el[1]
+    k = diffusivity_factor(el)  # a layer's own D: its pore liquid follows the electrolyte's
+    if k != 1.0:
+        dp, dm = dp * k, dm * k
     fixed = layer.fixed_charge_value
     cp, cm = donnan_concentrations(el.concentration, fixed, zp, zm)
     e = layer.effective_factor
@@ -444,7 +477,7 @@ def phase_field_coefficients(case: Case) -> PhaseField:
     """
     itf = case.interface
     length = itf.width / (2.0 * LN9)
-    i0 = case.kinetics.exchange_current_density
+    i0 = exchange_current_density(case)  # at the case temperature
     return PhaseField(
         length=length,
         barrier=3.0 * itf.energy / length,
@@ -459,6 +492,7 @@ def derive(case: Case) -> Derived:
     el = case.electrolyte
     zp = el.cation_valence
     dp, dm = electrolyte_diffusivities(el)
+    dp_ref, dm_ref = reference_diffusivities(el)
     regions = region_stack(case)
     bulk = regions[-1]
     ctl = case.control
@@ -492,4 +526,17 @@ def derive(case: Case) -> Derived:
         phase_field=phase_field_coefficients(case),
         band_element_size=case.interface.width / case.mesh.elements_across_interface,
         protocol=segments,
+        i0=exchange_current_density(case),
+        i0_reference=case.kinetics.exchange_current_density,
+        D_cation_reference=dp_ref,
+        D_anion_reference=dm_ref,
+        # sigma ~ D / T (Nernst-Einstein)
+        conductivity_reference=bulk.conductivity
+        * (el.temperature / el.reference_temperature)
+        / diffusivity_factor(el),
+        temperature=el.temperature,
+        reference_temperature=el.reference_temperature,
+        kinetics_reference_temperature=case.kinetics.reference_temperature,
+        activation_energy=case.kinetics.activation_energy,
+        diffusivity_law=diffusivity_law(el),
     )

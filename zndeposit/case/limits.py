@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from zndeposit.case.quantity import spec_of
 from zndeposit.case.schema import Case
+from zndeposit.case.temperature import range_issues
 from zndeposit.errors import CaseIssue
 from zndeposit.units import format_quantity
 
@@ -222,6 +223,7 @@ def bound_issues(case: Case, file: str) -> list[CaseIssue]:
                     _text(n.x, "m", "um"),
                 )
             )
+    out += range_issues(case, file)  # aqueous electrolytes: -10 ... 90 degC
     return out
 
 

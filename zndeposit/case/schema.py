@@ -25,6 +25,8 @@ from zndeposit.case.run_settings import MeshSettings, Numerics, Output
 from zndeposit.case.section import Section
 
 Fraction = Annotated[float, Field(gt=0.0, le=1.0)]
+#: an activation energy, J/mol, written e.g. "35 kJ/mol" (0-150 kJ/mol)
+ActivationEnergy = quantity("J/mol", "kJ/mol", ge=0.0, le=150e3)
 Transference = Annotated[float, Field(gt=0.0, lt=1.0)]
 
 
@@ -247,7 +249,21 @@ class Electrolyte(PorousLayer):
     cation_valence: int = Field(2, ge=1, description="charge number of the cation (Zn2+: 2)")
     anion_valence: int = Field(-2, le=-1, description="charge number of the anion (SO4 2-: -2)")
     concentration: Concentration(gt=0) = Field(description='salt concentration, e.g. "2 mol/L"')
-    temperature: quantity("K", "degC", gt=0) = Field("25 degC", description='e.g. "25 degC"')
+    temperature: quantity("K", "degC", gt=0) = Field(
+        "25 degC",
+        description='temperature of the case, e.g. "25 degC"; i0 and the diffusivities follow '
+        "it from their reference temperatures (aqueous: -10 to 90 degC)",
+    )
+    reference_temperature: quantity("K", "degC", gt=0) = Field(
+        "25 degC",
+        description="temperature at which conductivity or D_cation/D_anion were measured",
+    )
+    diffusion_activation_energy: ActivationEnergy | None = Field(
+        None,
+        description='E_D: D(T) = D_ref exp(-(E_D/R)(1/T - 1/T_ref)), e.g. "19 kJ/mol" '
+        "(default: Stokes-Einstein with the viscosity of water for a liquid or hydrogel; "
+        "needed for a solid away from its reference temperature)",
+    )
     conductivity: quantity("S/m", "mS/cm", gt=0) | None = Field(
         None, description='ionic conductivity, e.g. "46.4 mS/cm" (with transference_number)'
     )
@@ -267,6 +283,16 @@ class Electrolyte(PorousLayer):
             raise ValueError(
                 "give transport as (D_cation and D_anion) or (conductivity and transference_number)"
             )
+        if (
+            self.kind == "solid"
+            and self.diffusion_activation_energy is None
+            and self.temperature != self.reference_temperature
+        ):
+            raise ValueError(
+                "a solid electrolyte away from its reference_temperature needs "
+                'diffusion_activation_energy (e.g. "29 kJ/mol" = 0.3 eV): the water-viscosity '
+                "law of liquids does not apply"
+            )
         return self
 
 
@@ -275,7 +301,17 @@ class Kinetics(Section):
 
     preset: str | None = Field(None, description="materials-library preset filling unset keys")
     description: str = Field("", description="free text")
-    exchange_current_density: CurrentDensity(gt=0) = Field(description='i0, e.g. "1 mA/cm^2"')
+    exchange_current_density: CurrentDensity(gt=0) = Field(
+        description='i0 at reference_temperature, e.g. "1 mA/cm^2"'
+    )
+    activation_energy: ActivationEnergy | None = Field(
+        None,
+        description="E_a of Zn2+ deposition (desolvation): i0(T) = i0 exp(-(E_a/R)(1/T - "
+        '1/T_ref)) at electrolyte.temperature, e.g. "35 kJ/mol" (none: i0 does not change)',
+    )
+    reference_temperature: quantity("K", "degC", gt=0) = Field(
+        "25 degC", description="temperature at which exchange_current_density holds"
+    )
     alpha_anodic: float = Field(0.75, gt=0, le=1, description="anodic transfer coefficient")
     alpha_cathodic: float = Field(0.25, gt=0, le=1, description="cathodic transfer coefficient")
     reference_concentration: Concentration(gt=0) | None = Field(

@@ -28,13 +28,22 @@ def _time(seconds: float | None) -> str:
 def derived_lines(d: Derived) -> list[str]:
     """Derived quantities as text lines in lab units."""
     pf = d.phase_field
+    deg = lambda t: fq(t, "K", "degC")  # noqa: E731
+    ea = fq(d.activation_energy, "J/mol", "kJ/mol") if d.activation_energy is not None else None
     lines = [
-        "[derived]",
+        "[derived]  (at the case temperature; in brackets: at the reference temperature)",
+        f"temperature                   {deg(d.temperature)} (transport data at "
+        f"{deg(d.reference_temperature)}, i0 at {deg(d.kinetics_reference_temperature)})",
         f"F/(R T)                       {d.f:.5g} 1/V",
-        f"D_Zn2+, D_anion (pore liquid) {d.D_cation:.4g}, {d.D_anion:.4g} m^2/s",
+        f"i0 (Zn)                       {fq(d.i0, 'A/m^2', 'mA/cm^2')} "
+        f"({fq(d.i0_reference, 'A/m^2', 'mA/cm^2')}; "
+        + (f"Arrhenius, E_a = {ea})" if ea else "no activation_energy: fixed)"),
+        f"D_Zn2+, D_anion (pore liquid) {d.D_cation:.4g}, {d.D_anion:.4g} m^2/s "
+        f"({d.D_cation_reference:.4g}, {d.D_anion_reference:.4g}; {d.diffusivity_law})",
         f"ambipolar diffusivity (bulk)  {d.ambipolar_diffusivity:.4g} m^2/s",
         f"t_Zn2+ (bulk)                 {d.transference_number:.4g}",
-        f"conductivity (bulk)           {fq(d.conductivity, 'S/m', 'mS/cm')}",
+        f"conductivity (bulk)           {fq(d.conductivity, 'S/m', 'mS/cm')} "
+        f"({fq(d.conductivity_reference, 'S/m', 'mS/cm')})",
         f"limiting current              {fq(d.limiting_current, 'A/m^2', 'mA/cm^2')}",
     ]
     if d.applied_current is not None:

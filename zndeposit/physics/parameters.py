@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from zndeposit.case.derived import Derived, Region, derive
 from zndeposit.case.schema import Case
+from zndeposit.case.temperature import exchange_current_density
 from zndeposit.constants import (
     FARADAY,
     GAS_CONSTANT,
@@ -36,7 +37,7 @@ class ModelParameters:
         gradient: kappa, J/m.
         mobility: L_sigma, m^3/(J s).
         kinetic: L_eta, 1/s.
-        i0: exchange current density, A/m^2.
+        i0: exchange current density at the case temperature, A/m^2.
         alpha_a, alpha_c: transfer coefficients.
         c_ref: reference concentration of the BV cathodic term, mol/m^3.
         anisotropy: surface-energy anisotropy strength delta.
@@ -105,7 +106,7 @@ def model_parameters(case: Case, derived: Derived | None = None) -> ModelParamet
         gradient=pf.gradient,
         mobility=pf.mobility,
         kinetic=pf.kinetic,
-        i0=kin.exchange_current_density,
+        i0=exchange_current_density(case),  # at the case temperature
         alpha_a=kin.alpha_anodic,
         alpha_c=kin.alpha_cathodic,
         c_ref=kin.reference_concentration or el.concentration,
