@@ -177,3 +177,12 @@ def test_missing_activation_energy_warns(write_case):
     assert not [
         w for w in load_case(path).warnings if w.key == "kinetics.activation_energy"
     ]  # at 25 degC nothing to say
+
+
+def test_own_counter_electrode_i0_warns(write_case):
+    path = write_case('[top]\nkind = "counter_electrode"\nexchange_current_density = "3 mA/cm^2"\n')
+    settings = {"electrolyte.temperature": "40 degC", "kinetics.activation_energy": "35 kJ/mol"}
+    loaded = load_case(path, settings)
+    assert [w for w in loaded.warnings if w.key == "top.exchange_current_density"]
+    loaded = load_case(path, {"kinetics.activation_energy": "35 kJ/mol"})  # at T_ref: silent
+    assert not [w for w in loaded.warnings if w.key == "top.exchange_current_density"]

@@ -155,9 +155,28 @@ def range_issues(case, file: str) -> list[CaseIssue]:
 
 
 def missing_energy_issues(case, file: str) -> list[CaseIssue]:
-    """Warning: the case runs away from the kinetics' reference temperature without E_a."""
+    """Warnings of a case away from the kinetics' reference temperature.
+
+    Without E_a (i0 is not changed), or with a counter-electrode i0 of its own
+    (``top.exchange_current_density`` is used as given; the default, the
+    anode's i0, follows T).
+    """
     kin, el = case.kinetics, case.electrolyte
-    if kin.activation_energy is not None or el.temperature == kin.reference_temperature:
+    if el.temperature == kin.reference_temperature:
+        return []
+    if kin.activation_energy is not None:
+        if case.top.kind == "counter_electrode" and case.top.exchange_current_density:
+            return [
+                CaseIssue(
+                    file,
+                    "top.exchange_current_density",
+                    "is used as given at every temperature; only the anode's i0 (the default "
+                    "of the counter electrode) follows the Arrhenius factor of "
+                    "kinetics.activation_energy",
+                    format_quantity(case.top.exchange_current_density, "A/m^2", "mA/cm^2"),
+                    severity="warning",
+                )
+            ]
         return []
     return [
         CaseIssue(
