@@ -186,3 +186,14 @@ def test_own_counter_electrode_i0_warns(write_case):
     assert [w for w in loaded.warnings if w.key == "top.exchange_current_density"]
     loaded = load_case(path, {"kinetics.activation_energy": "35 kJ/mol"})  # at T_ref: silent
     assert not [w for w in loaded.warnings if w.key == "top.exchange_current_density"]
+
+
+def test_counter_electrode_i0_helper(write_case):
+    from zndeposit.case.temperature import counter_exchange_current_density
+
+    path = write_case('[top]\nkind = "counter_electrode"\nexchange_current_density = "3 mA/cm^2"\n')
+    hot = {"electrolyte.temperature": "45 degC", "kinetics.activation_energy": "35 kJ/mol"}
+    k = math.exp(-(35e3 / R) * (1 / 318.15 - 1 / 298.15))
+    assert counter_exchange_current_density(load_case(path, hot).case) == pytest.approx(30 * k)
+    assert counter_exchange_current_density(load_case(path).case) == 30.0
+    assert counter_exchange_current_density(_load().case) is None  # reservoir

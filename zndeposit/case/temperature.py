@@ -122,6 +122,23 @@ def exchange_current_density(case) -> float:
     return i0 if factor == 1.0 else i0 * factor
 
 
+def counter_exchange_current_density(case) -> float | None:
+    """i0 of a Zn counter electrode at the case temperature, A/m^2 (None: a reservoir).
+
+    ``top.exchange_current_density`` (default: the anode's) times the Arrhenius
+    factor of ``kinetics.activation_energy``. For the solver to use in place of
+    ``case.top.exchange_current_density or p.i0`` (zndeposit/solver/model.py,
+    which today takes an own counter-electrode i0 as given; a warning says so).
+    """
+    if case.top.kind != "counter_electrode":
+        return None
+    own = case.top.exchange_current_density
+    if own is None:
+        return exchange_current_density(case)
+    factor = exchange_current_factor(case)
+    return own if factor == 1.0 else own * factor
+
+
 def range_issues(case, file: str) -> list[CaseIssue]:
     """Errors: an aqueous electrolyte (liquid, hydrogel) outside -10 ... 90 degC.
 
