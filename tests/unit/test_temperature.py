@@ -179,12 +179,10 @@ def test_missing_activation_energy_warns(write_case):
     ]  # at 25 degC nothing to say
 
 
-def test_own_counter_electrode_i0_warns(write_case):
+def test_own_counter_electrode_i0_follows_t_without_warning(write_case):
     path = write_case('[top]\nkind = "counter_electrode"\nexchange_current_density = "3 mA/cm^2"\n')
     settings = {"electrolyte.temperature": "40 degC", "kinetics.activation_energy": "35 kJ/mol"}
     loaded = load_case(path, settings)
-    assert [w for w in loaded.warnings if w.key == "top.exchange_current_density"]
-    loaded = load_case(path, {"kinetics.activation_energy": "35 kJ/mol"})  # at T_ref: silent
     assert not [w for w in loaded.warnings if w.key == "top.exchange_current_density"]
 
 

@@ -126,9 +126,8 @@ def counter_exchange_current_density(case) -> float | None:
     """i0 of a Zn counter electrode at the case temperature, A/m^2 (None: a reservoir).
 
     ``top.exchange_current_density`` (default: the anode's) times the Arrhenius
-    factor of ``kinetics.activation_energy``. For the solver to use in place of
-    ``case.top.exchange_current_density or p.i0`` (zndeposit/solver/model.py,
-    which today takes an own counter-electrode i0 as given; a warning says so).
+    factor of ``kinetics.activation_energy`` (what the solver's counter-electrode
+    kinetics use).
     """
     if case.top.kind != "counter_electrode":
         return None
@@ -174,26 +173,12 @@ def range_issues(case, file: str) -> list[CaseIssue]:
 def missing_energy_issues(case, file: str) -> list[CaseIssue]:
     """Warnings of a case away from the kinetics' reference temperature.
 
-    Without E_a (i0 is not changed), or with a counter-electrode i0 of its own
-    (``top.exchange_current_density`` is used as given; the default, the
-    anode's i0, follows T).
+    Without E_a, i0 (of the anode and of a Zn counter electrode) is not changed.
     """
     kin, el = case.kinetics, case.electrolyte
     if el.temperature == kin.reference_temperature:
         return []
     if kin.activation_energy is not None:
-        if case.top.kind == "counter_electrode" and case.top.exchange_current_density:
-            return [
-                CaseIssue(
-                    file,
-                    "top.exchange_current_density",
-                    "is used as given at every temperature; only the anode's i0 (the default "
-                    "of the counter electrode) follows the Arrhenius factor of "
-                    "kinetics.activation_energy",
-                    format_quantity(case.top.exchange_current_density, "A/m^2", "mA/cm^2"),
-                    severity="warning",
-                )
-            ]
         return []
     return [
         CaseIssue(

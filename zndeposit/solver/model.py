@@ -31,6 +31,7 @@ import basix.ufl
 import numpy as np
 import ufl
 
+from zndeposit.case.temperature import counter_exchange_current_density
 from zndeposit.errors import SolverError
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
@@ -174,7 +175,7 @@ class ModelSettings:
             params=p, width=case.domain.width, galvanostatic=galv,
             current_density=current,
             potential=0.0 if galv else float(ctl.potential),
-            counter_i0=(case.top.exchange_current_density or p.i0) if counter else None,
+            counter_i0=counter_exchange_current_density(case) if counter else None,
             periodic=case.domain.sides == "periodic", element_size=d.band_element_size,
             noise=noise, linear_solver=num.linear_solver, line_search=num.line_search,
             newton_rtol=num.newton_rtol, newton_atol=num.newton_atol,
