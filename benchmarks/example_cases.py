@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -70,10 +71,20 @@ def run_case(case: Path, run_dir: Path, ranks: int) -> float:
     if (run_dir / "checkpoints").is_dir() and not is_finished(run_dir):
         cmd = [*zndeposit_command(ranks), "run", "--restart", str(run_dir), "--no-progress"]
     start = time.perf_counter()
+    cpu0 = _children_cpu()
     log = run_dir.parent / f"{run_dir.name}.log"
     with log.open("a") as out:
         subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=ROOT)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    cpu_file = run_dir.parent / f"{run_dir.name}.cpu.json"
+    cpu_file.write_text(json.dumps({"cpu_s": _children_cpu() - cpu0, "wall_s": wall}))
+    return wall
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the waited-for child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def last_row(metrics_csv: Path) -> dict[str, float]:
@@ -98,8 +109,11 @@ def figures(run_dir: Path) -> dict[str, Any]:
     csv = run_dir / "metrics.csv"
     end = last_row(csv)
     loop = m["timings_s"]["time_loop"]
+    cpu_file = run_dir.parent / f"{run_dir.name}.cpu.json"
+    cpu = json.loads(cpu_file.read_text())["cpu_s"] / 60.0 if cpu_file.is_file() else None
     return {
         "status": m["status"],
+        "cpu_min": cpu,
         "ranks": m.get("mpi_size", 1),
         "wall_min": m["wall_time_s"] / 60.0,
         "loop_min": loop / 60.0,
@@ -123,19 +137,20 @@ def figures(run_dir: Path) -> dict[str, Any]:
 def table(rows: dict[str, dict[str, Any]]) -> str:
     """Markdown table of the figures, with the target checks."""
     head = (
-        "| case | ranks | wall (min) | time loop (min) | steps acc/rej | Newton/step "
+        "| case | ranks | wall (min) | CPU (min) | time loop (min) | steps acc/rej | Newton/step "
         "| nodes first/max | adaptations (share) | t end (s) | charge (mAh/cm²) "
         "| Faraday max | charge balance max "
-        "| metal/salt restored | < 15 min |\n" + "|---" * 14 + "|\n"
+        "| metal/salt restored | < 15 min |\n" + "|---" * 15 + "|\n"
     )
     body = ""
     for name, r in rows.items():
         if r.get("status") != "finished":
-            body += f"| {name} | | | | | | | | | | | | | {r.get('status', 'not run')} |\n"
+            body += f"| {name} |" + " |" * 13 + f" {r.get('status', 'not run')} |\n"
             continue
         ok = r["wall_min"] < TARGET_MIN and r["faraday_max"] < FARADAY_EXACT
+        cpu = "–" if r.get("cpu_min") is None else f"{r['cpu_min']:.1f}"
         body += (
-            f"| {name} | {r['ranks']} | {r['wall_min']:.1f} | {r['loop_min']:.1f} "
+            f"| {name} | {r['ranks']} | {r['wall_min']:.1f} | {cpu} | {r['loop_min']:.1f} "
             f"| {r['steps']}/{r['rejected']} | {r['newton_per_step']:.2f} "
             f"| {r['nodes_first']:,}/{r['nodes_max']:,} "
             f"| {r['adaptations']} ({100 * r['adapt_share']:.1f} %) | {r['t_end_s']:.4g} "
