@@ -215,7 +215,30 @@ def _resolution(case: Case, file: str) -> list[CaseIssue]:
                 "warning",
             )
         )
+    out += _profile_flux(case, file)
     return out
+
+
+#: elements across the interface from which ``interface.profile_flux = "normal"`` is trusted
+NORMAL_FLUX_ELEMENTS = 12
+
+
+def _profile_flux(case: Case, file: str) -> list[CaseIssue]:
+    itf, n = case.interface, case.mesh.elements_across_interface
+    if itf.profile_flux != "normal":
+        return []
+    if itf.formulation != "sharp":
+        msg = "the profile flux belongs to the sharp formulation: chen2015 ignores it"
+        return [CaseIssue(file, "interface.profile_flux", msg, itf.profile_flux, "warning")]
+    if n >= NORMAL_FLUX_ELEMENTS:
+        return []
+    msg = (
+        f"the profile flux along n pins to the grid with fewer than {NORMAL_FLUX_ELEMENTS} "
+        f"elements across the interface ({n} here): the decay of a lambda = 2 um mode came "
+        "out -50 % at 8 elements (-3 % at 16) and a planar front roughened at 8; use "
+        'elements_across_interface = 16 or profile_flux = "full" (docs/solver.md)'
+    )
+    return [CaseIssue(file, "interface.profile_flux", msg, itf.profile_flux, "warning")]
 
 
 def _physics(case: Case, file: str) -> list[CaseIssue]:

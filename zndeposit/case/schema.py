@@ -352,6 +352,14 @@ class Interface(Section):
     mobility: quantity("m^3/(J*s)", "m^3/(J*s)", gt=0) = Field(
         "1e-6 m^3/(J*s)", description="Allen-Cahn mobility L_sigma (keeps the profile)"
     )
+    profile_flux: Literal["full", "normal"] = Field(
+        "full",
+        description="profile-restoring flux of the sharp formulation: full (default, robust "
+        "at 8 elements per width, but its lagged tangential part smooths um modes far "
+        "more than Gibbs-Thomson does) or normal (along n inside the interface: the "
+        "capillary decay of um modes is right from 16 elements per width on; pins to "
+        "the grid below 12; docs/solver.md)",
+    )
 
 
 #: most steps a protocol runs (the list times ``repeat``): each step end is an output

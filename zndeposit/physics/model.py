@@ -10,8 +10,9 @@ so residual entries are O(1); s = 1 - h(xi), s_d = s + metal_share, c+ the
 pore-liquid Zn2+ of c = c_bulk exp(u); sharp formulation, the default):
 
     R = -i0/(n F rho_m) k w(xi) BV(eta_eff, c)      (Faradaic rate of xi, 1/s; w: reaction_weight)
-    porosity (xi - xi_n) - dt div(porosity L_sigma kappa (grad xi + xi (1 - xi)/l n))
-        - dt porosity R = 0
+    porosity (xi - xi_n) - dt div(porosity L_sigma kappa F) - dt porosity R = 0,
+        F = grad xi + xi (1 - xi)/l n (profile flux "full"; "normal": along n inside
+        the interface, interface.profile_flux, see profile_flux_residual)
     porosity s_d (c+ - c+_n) + dt div(s_d N+) + porosity (rho_m dt R - 2 c+ s (xi - xi_n)) = 0
     dt div(s_d i) + n porosity rho_m dt R = 0                      (charge, i/(F c_bulk))
 
@@ -174,7 +175,9 @@ def build_forms(
         res_xi += (
             dt
             * p.mobility
-            * itf.profile_flux_residual(xi, v_xi, st.normal, p.gradient, p.length, ms.dx, eps)
+            * itf.profile_flux_residual(
+                xi, v_xi, st.normal, p.gradient, p.length, ms.dx, eps, p.profile_flux
+            )
         )
     else:  # chen2015: exact variational derivative of the (anisotropic) free energy
         energy = (

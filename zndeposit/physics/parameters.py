@@ -47,6 +47,8 @@ class ModelParameters:
         formulation: "sharp" or "chen2015".
         metal_share: regularising electrolyte share in the metal.
         regions: transport properties per region (see derive()).
+        profile_flux: "full" or "normal", the profile flux of the sharp formulation
+            (:func:`zndeposit.physics.interface.profile_flux_residual`).
     """
 
     c_bulk: float
@@ -74,6 +76,7 @@ class ModelParameters:
     formulation: str
     metal_share: float
     regions: tuple[Region, ...]
+    profile_flux: str = "full"
 
     @property
     def faraday(self) -> float:
@@ -117,4 +120,5 @@ def model_parameters(case: Case, derived: Derived | None = None) -> ModelParamet
         formulation=itf.formulation,
         metal_share=METAL_SHARE,
         regions=d.regions,
+        profile_flux=itf.profile_flux,
     )
