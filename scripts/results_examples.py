@@ -98,7 +98,7 @@ def figures(runs: dict[str, Path], out: Path) -> None:
         s: r for s, r in runs.items() if s not in ("anisotropic_zn_hcp", "quickstart_nucleus")
     }
     with journal_style():
-        fig = new_figure(DOUBLE_COLUMN * 0.6, 2.6, layout="constrained")
+        fig = new_figure(DOUBLE_COLUMN * 0.7, 3.6, layout="constrained")
         ax = fig.add_subplot()
         for k, (stem, run) in enumerate(galvanostatic.items()):
             m = read_metrics(run / "metrics.csv")
@@ -106,7 +106,8 @@ def figures(runs: dict[str, Path], out: Path) -> None:
             ax.plot(m["charge"][1:], e_mv[1:], label=label(stem, run), **line_style(k))
         ax.set_xlabel(axis_label("Passed charge", "mAh/cm²"))
         ax.set_ylabel(axis_label("Electrode potential E", "mV"))
-        ax.legend(frameon=False, fontsize=6)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2,
+                   frameon=False, fontsize=6)  # fmt: skip
         save_figure(fig, out / "examples_potential", formats=("png",))
         fig = new_figure(DOUBLE_COLUMN, 3.0, layout="constrained")
         axes = fig.subplots(1, 3)
