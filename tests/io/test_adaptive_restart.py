@@ -24,10 +24,7 @@ def adaptive_case(directory: Path, duration: str = "2 s") -> Path:
     """The tiny case, adapting every 4 steps, a checkpoint every 5 steps."""
     text = TINY.read_text().replace('duration = "0.5 s"', f'duration = "{duration}"')
     text = text.replace('dt_max = "0.25 s"', 'dt_max = "0.05 s"')
-    text = text.replace(
-        "elements_across_interface = 3",
-        "elements_across_interface = 3\nadapt = true\nadapt_interval = 4",
-    )
+    text = text.replace("adapt = false", "adapt = true\nadapt_interval = 4")
     case = directory / "case.toml"
     case.write_text(text + "checkpoint_steps = 5\n")
     return case
