@@ -23,8 +23,8 @@ from zndeposit.sweep.spec import load_sweep
 
 pytestmark = pytest.mark.fem
 
-#: the members run 1 s (5 outputs), long enough to be killed midway
-LONGER = ["--set", "control.duration='1 s'"]
+#: the members run 2 s (9 outputs), long enough to be killed midway also on a busy machine
+LONGER = ["--set", "control.duration='2 s'"]
 
 
 def _wait(condition, timeout: float, what: str):
@@ -40,7 +40,7 @@ def _wait(condition, timeout: float, what: str):
 def test_killed_sweep_resumes_and_skips_finished_members(sweep_files, tmp_path, dask_cluster):
     path = sweep_files()
     out = tmp_path / "out"
-    plan = expand(load_sweep(path, {"control.duration": "1 s"}), out)
+    plan = expand(load_sweep(path, {"control.duration": "2 s"}), out)
     dirs = [plan.member_dir(m) for m in plan.members]
     log = (tmp_path / "sweep.log").open("w")
     cmd = [
@@ -92,7 +92,7 @@ def test_killed_sweep_resumes_and_skips_finished_members(sweep_files, tmp_path, 
     assert all("killed while running" in run_state(d).error for d in killed)
     stamps = {d: (d / "manifest.json").stat().st_mtime_ns for d in finished}
 
-    spec = load_sweep(path, {"control.duration": "1 s"})
+    spec = load_sweep(path, {"control.duration": "2 s"})
     lines: list[str] = []
     options = EngineOptions.from_spec(spec, scheduler=dask_cluster.scheduler_address)
     outcome = run_sweep(prepare(spec, out), options, report=lines.append)
