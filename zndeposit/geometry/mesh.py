@@ -105,16 +105,22 @@ def mesh_key(loaded: LoadedCase) -> str:
 
 
 def gmsh_initialize() -> None:
-    """``gmsh.initialize``, keeping this process's SIGINT/SIGTERM handlers.
+    """``gmsh.initialize``, keeping this process's SIGINT/SIGTERM/SIGPIPE handlers.
 
-    gmsh resets both to the default action in C; a run that remeshes while it
-    runs (adaptive meshes) would then die on SIGTERM instead of stopping cleanly.
+    gmsh resets signal handlers to the default action in C (SIGPIPE always,
+    SIGINT/SIGTERM when interruptible), behind Python's back: a run that
+    remeshes (adaptive meshes) would die on SIGTERM instead of stopping
+    cleanly, and any process that had started gmsh was killed outright (exit
+    141) by a write to a closed pipe or socket, e.g. a Dask comm to a worker
+    that had gone, instead of getting Python's BrokenPipeError. Setting the
+    handlers again from Python resets them in C too.
     """
     import gmsh
 
     keep = {}
     if threading.current_thread() is threading.main_thread():
-        keep = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE)
+        keep = {sig: signal.getsignal(sig) for sig in sigs}
     gmsh.initialize(interruptible=False)
     for sig, handler in keep.items():
         if handler is not None:
