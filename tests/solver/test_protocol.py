@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zndeposit.case.derived import derive, metal_charge
+from zndeposit.case.derived import derive
 from zndeposit.case.load import load_case
+from zndeposit.case.protocol import metal_charge
 from zndeposit.errors import CaseError, RunInterrupted, SolverError
 from zndeposit.io.metrics_csv import read_metrics
 from zndeposit.io.summary import run_summary

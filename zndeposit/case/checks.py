@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 
-from zndeposit.case.derived import derive, protocol_issues
+from zndeposit.case.derived import derive, limiting_current, region_stack, sand_time
+from zndeposit.case.protocol import metal_charge, protocol_segments
 from zndeposit.case.schema import Case
 from zndeposit.case.temperature import missing_energy_issues
+from zndeposit.constants import zn_thickness_per_charge
 from zndeposit.errors import CaseIssue
 from zndeposit.units import format_quantity
 
@@ -311,6 +313,89 @@ def _physics(case: Case, file: str) -> list[CaseIssue]:
                     "electrolyte",
                     (f"region {r.name!r} excludes nearly all Zn2+ (positive fixed charge)"),
                     severity="warning",
+                )
+            )
+    return out
+
+
+def protocol_issues(case: Case, file: str) -> list[CaseIssue]:
+    """Checks of a protocol beyond the schema (none for other modes).
+
+    Error: a stripping step that takes more Zn than there is (the anode's mean
+    thickness plus the net charge plated before it; nuclei and surface relief
+    not counted). Warnings: a plating step at or above the cell's limiting
+    current, or longer than Sand's time at its current.
+    """
+    segs = protocol_segments(case)
+    if not segs:
+        return []
+    out: list[CaseIssue] = []
+    mah = lambda q: format_quantity(q, "C/m^2", "mAh/cm^2")  # noqa: E731
+    anode = metal_charge(case.anode.thickness)
+    el = case.electrolyte
+    bulk = region_stack(case)[-1]
+    limit = None
+    net = lowest = 0.0
+    for seg in segs:
+        key = f"control.steps[{seg.position}]"
+        i = seg.current_density
+        if i < 0 and -seg.charge > anode + net * (1 + 1e-12):
+            out.append(
+                CaseIssue(
+                    file,
+                    key,
+                    f"{seg.label} strips {mah(-seg.charge)} of Zn but only {mah(anode + net)} "
+                    f"is there (the anode's {format_quantity(case.anode.thickness, 'm', 'um')} "
+                    f"= {mah(anode)}, {'+' if net >= 0 else '-'} {mah(abs(net))} net plated "
+                    f"before it): strip less or start from a thicker anode",
+                    mah(-seg.charge),
+                )
+            )
+        if i > 0:
+            limit = limit if limit is not None else limiting_current(case)
+            ts = sand_time(bulk, i, el.concentration, el.cation_valence)
+            if i >= limit:
+                out.append(
+                    CaseIssue(
+                        file,
+                        f"{key}.current_density",
+                        f"{seg.label}: the current exceeds the limiting current "
+                        f"{format_quantity(limit, 'A/m^2', 'mA/cm^2')} of this cell: the "
+                        "interface will deplete",
+                        format_quantity(i, "A/m^2", "mA/cm^2"),
+                        "warning",
+                    )
+                )
+            elif math.isfinite(ts) and seg.end - seg.start >= ts:
+                out.append(
+                    CaseIssue(
+                        file,
+                        key,
+                        f"{seg.label} lasts {format_quantity(seg.end - seg.start, 's', 's')}, "
+                        f"longer than Sand's time {format_quantity(ts, 's', 's')} at its "
+                        "current: expect depletion at the anode",
+                        severity="warning",
+                    )
+                )
+        net += seg.charge
+        lowest = min(lowest, net)
+    if lowest < 0 and not case.mesh.adapt:
+        from zndeposit.geometry.sizes import BAND_BELOW  # (sizes imports this module)
+
+        depth = zn_thickness_per_charge(-lowest)
+        room = BAND_BELOW * case.interface.width
+        if depth > room - 0.5 * case.interface.width:
+            out.append(
+                CaseIssue(
+                    file,
+                    "mesh.adapt",
+                    f"the protocol strips the surface down by "
+                    f"{format_quantity(depth, 'm', 'um')} below where it starts, past the fine "
+                    f"band of the fixed mesh ({format_quantity(room, 'm', 'um')} below the "
+                    "initial surface): the interface will cross coarse elements; use adapt = "
+                    "true",
+                    False,
+                    "warning",
                 )
             )
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zndeposit.case.protocol import ProtocolSegment, protocol_segments
 from zndeposit.case.schema import Case, Electrolyte, PorousLayer
 from zndeposit.case.temperature import (
     diffusivity_factor,
@@ -27,12 +28,9 @@ from zndeposit.constants import (
     GAS_CONSTANT,
     ZN_ELECTRONS,
     ZN_MOLAR_DENSITY,
-    ZN_MOLAR_VOLUME,
     zn_thickness_per_charge,
 )
-from zndeposit.errors import CaseIssue
 from zndeposit.geometry import tags
-from zndeposit.units import format_quantity
 
 LN9 = math.log(9.0)
 
@@ -93,147 +91,6 @@ class PhaseField:
     gradient: float
     kinetic: float
     mobility: float
-
-
-@dataclass(frozen=True)
-class ProtocolSegment:
-    """One step of a protocol as run (``repeat`` expanded), SI units.
-
-    Attributes:
-        index: position in the run, 1-based (the metrics column ``step``).
-        current_density: applied current density, A/m^2 (> 0 plates, < 0 strips, 0 rests).
-        start, end: start and end time of the step, s.
-        cycle: which pass through the list of steps, 1-based.
-        position: index of the step in ``[[control.steps]]``, 0-based.
-    """
-
-    index: int
-    current_density: float
-    start: float
-    end: float
-    cycle: int = 1
-    position: int = 0
-
-    @property
-    def charge(self) -> float:
-        """Charge the step passes, C/m^2 (signed: > 0 plates)."""
-        return self.current_density * (self.end - self.start)
-
-    @property
-    def label(self) -> str:
-        """The step in the user's terms, e.g. ``"step 3 (strip -10 mA/cm^2)"``."""
-        i = self.current_density
-        what = "rest" if i == 0.0 else ("plate" if i > 0 else "strip")
-        text = what if i == 0.0 else f"{what} {format_quantity(i, 'A/m^2', 'mA/cm^2')}"
-        cycle = f", cycle {self.cycle}" if self.cycle > 1 else ""
-        return f"step {self.index} ({text}{cycle})"
-
-
-def protocol_segments(case: Case) -> tuple[ProtocolSegment, ...]:
-    """The steps of a protocol case in the order they run, with their end times (() otherwise).
-
-    End times are running sums of the step lengths (capacity / |i| or the
-    duration); the last one is the run time.
-    """
-    ctl = case.control
-    steps = ctl.steps or []
-    out: list[ProtocolSegment] = []
-    t = 0.0
-    for k, step in enumerate(ctl.protocol):
-        start, t = t, t + step.run_time
-        pos = k % len(steps)
-        out.append(
-            ProtocolSegment(k + 1, float(step.current_density), start, t, k // len(steps) + 1, pos)
-        )
-    return tuple(out)
-
-
-def metal_charge(thickness: float) -> float:
-    """Areal charge, C/m^2, of a dense Zn layer ``thickness`` (m) thick."""
-    return thickness * ZN_ELECTRONS * FARADAY / ZN_MOLAR_VOLUME
-
-
-def protocol_issues(case: Case, file: str) -> list[CaseIssue]:
-    """Checks of a protocol beyond the schema (none for other modes).
-
-    Error: a stripping step that takes more Zn than there is (the anode's mean
-    thickness plus the net charge plated before it; nuclei and surface relief
-    not counted). Warnings: a plating step at or above the cell's limiting
-    current, or longer than Sand's time at its current.
-    """
-    segs = protocol_segments(case)
-    if not segs:
-        return []
-    out: list[CaseIssue] = []
-    mah = lambda q: format_quantity(q, "C/m^2", "mAh/cm^2")  # noqa: E731
-    anode = metal_charge(case.anode.thickness)
-    el = case.electrolyte
-    bulk = region_stack(case)[-1]
-    limit = None
-    net = lowest = 0.0
-    for seg in segs:
-        key = f"control.steps[{seg.position}]"
-        i = seg.current_density
-        if i < 0 and -seg.charge > anode + net * (1 + 1e-12):
-            out.append(
-                CaseIssue(
-                    file,
-                    key,
-                    f"{seg.label} strips {mah(-seg.charge)} of Zn but only {mah(anode + net)} "
-                    f"is there (the anode's {format_quantity(case.anode.thickness, 'm', 'um')} "
-                    f"= {mah(anode)}, {'+' if net >= 0 else '-'} {mah(abs(net))} net plated "
-                    f"before it): strip less or start from a thicker anode",
-                    mah(-seg.charge),
-                )
-            )
-        if i > 0:
-            limit = limit if limit is not None else limiting_current(case)
-            ts = sand_time(bulk, i, el.concentration, el.cation_valence)
-            if i >= limit:
-                out.append(
-                    CaseIssue(
-                        file,
-                        f"{key}.current_density",
-                        f"{seg.label}: the current exceeds the limiting current "
-                        f"{format_quantity(limit, 'A/m^2', 'mA/cm^2')} of this cell: the "
-                        "interface will deplete",
-                        format_quantity(i, "A/m^2", "mA/cm^2"),
-                        "warning",
-                    )
-                )
-            elif math.isfinite(ts) and seg.end - seg.start >= ts:
-                out.append(
-                    CaseIssue(
-                        file,
-                        key,
-                        f"{seg.label} lasts {format_quantity(seg.end - seg.start, 's', 's')}, "
-                        f"longer than Sand's time {format_quantity(ts, 's', 's')} at its "
-                        "current: expect depletion at the anode",
-                        severity="warning",
-                    )
-                )
-        net += seg.charge
-        lowest = min(lowest, net)
-    if lowest < 0 and not case.mesh.adapt:
-        from zndeposit.geometry.sizes import BAND_BELOW  # (sizes imports this module)
-
-        depth = zn_thickness_per_charge(-lowest)
-        room = BAND_BELOW * case.interface.width
-        if depth > room - 0.5 * case.interface.width:
-            out.append(
-                CaseIssue(
-                    file,
-                    "mesh.adapt",
-                    f"the protocol strips the surface down by "
-                    f"{format_quantity(depth, 'm', 'um')} below where it starts, past the fine "
-                    f"band of the fixed mesh ({format_quantity(room, 'm', 'um')} below the "
-                    "initial surface): the interface will cross coarse elements; use adapt = "
-                    "true",
-                    False,
-                    "warning",
-                )
-            )
-    return out
 
 
 @dataclass(frozen=True)

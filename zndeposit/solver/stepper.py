@@ -37,7 +37,7 @@ from zndeposit.solver.stepping import REJECT_RATIO, StepController
 from zndeposit.units import unit_factor
 
 if TYPE_CHECKING:
-    from zndeposit.case.derived import ProtocolSegment
+    from zndeposit.case.protocol import ProtocolSegment
     from zndeposit.case.schema import Case
     from zndeposit.solver.model import DepositionModel
     from zndeposit.solver.system import SolveResult
