@@ -40,9 +40,11 @@ from dataclasses import dataclass
 
 import ufl
 
+from zndeposit.physics import chemistry as chm
 from zndeposit.physics import interface as itf
 from zndeposit.physics.kinetics import bv_bracket
 from zndeposit.physics.parameters import ModelParameters
+from zndeposit.physics.species import ZHS_HYDROXIDE, ZHS_ZINC, ChemistryParameters
 from zndeposit.physics.transport import (
     RegionCoefficients,
     anion_concentration,
@@ -105,13 +107,20 @@ class ModelForms:
     deposit: ufl.core.expr.Expr  # Zn per volume / rho_m: porosity xi (chen2015: porosity q)
     salt: ufl.core.expr.Expr  # c / c_bulk = exp(u), bulk-equivalent salt (scaled)
     n_f_eta: ufl.core.expr.Expr  # n F eta_eff / (R T)
+    chemistry: ChemistryOutputs | None = None  # side chemistry only
 
 
 def interfacial_bv(
-    p: ModelParameters, st: ModelState, co: RegionCoefficients
+    p: ModelParameters,
+    st: ModelState,
+    co: RegionCoefficients,
+    chem: ChemistryParameters | None = None,
 ) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr, ufl.core.expr.Expr]:
-    """(kinetic factor k(n), BV bracket, n f eta_eff) at every point."""
-    xi, u, psi = ufl.split(st.w)
+    """(kinetic factor k(n), BV bracket, n f eta_eff) at every point.
+
+    With side chemistry k includes the share of the interface free of ZHS.
+    """
+    xi, u, psi = unknowns(st.w)
     normal = itf.growth_normal(xi, p.length)
     n_f_eta = p.n * (st.psi_e - psi)
     if p.formulation == "sharp":
@@ -123,7 +132,21 @@ def interfacial_bv(
     k = co.kinetic * itf.kinetic_factor(normal, p.kinetic_anisotropy, p.fold, p.angle)
     if st.kinetic_noise is not None:
         k = k * st.kinetic_noise
+    if chem is not None:
+        k = k * chm.free_area(chem, _species(p, st.w, chem), p.c_bulk)
     return k, bracket, n_f_eta
+
+
+def unknowns(w: object) -> tuple[object, object, object]:
+    """(xi, u, psi) of the mixed unknown (the side chemistry's v and n_p follow them)."""
+    parts = ufl.split(w)
+    return parts[0], parts[1], parts[2]
+
+
+def _species(p: ModelParameters, w: object, chem: ChemistryParameters) -> chm.Species:
+    """The four ions of a state with side chemistry (scaled by c_bulk)."""
+    parts = ufl.split(w)
+    return chm.species(chem, parts[1], parts[3], parts[4], p.c_bulk)
 
 
 def build_forms(
@@ -134,6 +157,7 @@ def build_forms(
     *,
     galvanostatic: bool = False,
     counter_i0: float | None = None,
+    chem: ChemistryParameters | None = None,
 ) -> ModelForms:
     """Residual of the coupled model and, under galvanostatic control, its constraint.
 
@@ -142,13 +166,16 @@ def build_forms(
         st: unknowns and lagged fields.
         co: region coefficients (DG0).
         ms: measures.
-        galvanostatic: also return the constraint on the deposition rate (E unknown).
+        galvanostatic: also return the constraint on the electrode current (E unknown).
         counter_i0: exchange current density of a Zn counter electrode on the top
             boundary, A/m^2; None for a reservoir (Dirichlet conditions).
+        chem: side chemistry (four ions, hydrogen evolution, ZHS), or None for the
+            binary salt; the mixed unknown then has five components (xi, u, psi, v, n_p).
     """
-    xi, u, psi = ufl.split(st.w)
-    xi_n, u_n, _ = ufl.split(st.w_n)
-    v_xi, v_c, v_psi = ufl.TestFunctions(st.w.function_space)
+    xi, u, psi = unknowns(st.w)
+    xi_n, u_n, _ = unknowns(st.w_n)
+    tests = ufl.TestFunctions(st.w.function_space)
+    v_xi, v_c, v_psi = tests[0], tests[1], tests[2]
     dt, eps = st.dt, co.porosity
     zp, zm = p.z_plus, p.z_minus
     scale = 1.0 / p.length**2
@@ -156,19 +183,45 @@ def build_forms(
     s = 1 - itf.h(xi)
     s_d = s + p.metal_share
     dxi = xi - xi_n
-    cp, cp_n = cation_concentration(u, co, zp), cation_concentration(u_n, co, zp)
-    cur = ionic_current(u, psi, co, zp, zm)
-    n_plus, _ = fluxes(u, psi, co, zp, zm)
 
-    k, bracket, n_f_eta = interfacial_bv(p, st, co)
+    k, bracket, n_f_eta = interfacial_bv(p, st, co, chem)
     sharp = p.formulation == "sharp"
     dep, deposit = _deposition(p, st, co, k, bracket)
 
-    # cation conservation (the -c+ part: the pore liquid the metal displaces)
-    res_c = eps * s_d * (cp - cp_n) * v_c * ms.dx_lumped
-    res_c += -dt * s_d * ufl.dot(n_plus, ufl.grad(v_c)) * ms.dx
-    res_c += eps * (rho * dep - 2 * cp * s * dxi) * v_c * ms.dx_lumped
-    res_psi = _charge_residual(p, st, co, dep, v_psi, ms.dx, ms.dx_lumped)
+    chem_out = None
+    if chem is None:
+        cp, cp_n = cation_concentration(u, co, zp), cation_concentration(u_n, co, zp)
+        cur = ionic_current(u, psi, co, zp, zm)
+        n_plus, _ = fluxes(u, psi, co, zp, zm)
+        anion = anion_concentration(u, co, zp)
+        # cation conservation (the -c+ part: the pore liquid the metal displaces)
+        res_c = eps * s_d * (cp - cp_n) * v_c * ms.dx_lumped
+        res_c += -dt * s_d * ufl.dot(n_plus, ufl.grad(v_c)) * ms.dx
+        res_c += eps * (rho * dep - 2 * cp * s * dxi) * v_c * ms.dx_lumped
+        res_psi = _charge_residual(p, st, co, dep, v_psi, ms.dx, ms.dx_lumped)
+    else:
+        sp = _species(p, st.w, chem)
+        ions = _ion_fluxes(p, st.w, co, chem)
+        cp, cur, anion = sp.zn, ions.current, sp.sulfate
+        v_q, v_p = tests[3], tests[4]
+        res_zn, res_q = species_residuals(p, st, co, chem, dep, v_c, v_q, ms.dx, ms.dx_lumped)
+        res_psi = _charge_residual(p, st, co, dep, v_psi, ms.dx, ms.dx_lumped, chem)
+        # ZHS per total volume: a rate law at every node
+        zhs = chm.zhs_rate(chem, sp, u, unknown(st.w, 3), p.c_bulk)  # per liquid volume
+        res_p = ((sp.zhs - unknown(st.w_n, 4)) - dt * eps * s_d * zhs) * v_p * ms.dx_lumped
+        res_c = res_zn + (p.c_bulk / chem.c_proton_bulk) * res_q + res_p
+        chem_out = ChemistryOutputs(
+            her_current=chm.her_current(
+                chem, unknown(st.w, 3), st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk)
+            ),
+            her_volume=(p.faraday * p.c_bulk) * eps * _her_source(p, st, chem),
+            ph=-(unknown(st.w, 3) + math.log(chem.c_proton_bulk / 1000.0)) / math.log(10.0),
+            hydroxide=p.c_bulk * sp.hydroxide,
+            zhs_fraction=chm.zhs_volume_fraction(chem, sp, p.c_bulk),
+            zhs_content=p.c_bulk * sp.zhs,
+            free_area=chm.free_area(chem, sp, p.c_bulk),
+            zhs_log_saturation=chm.zhs_log_saturation(chem, sp, u, unknown(st.w, 3), p.c_bulk),
+        )
     # phase field
     if sharp:  # weighted by porosity: conserves integral(porosity xi) across regions too
         res_xi = eps * (dxi - dep) * v_xi * ms.dx_lumped
@@ -205,17 +258,94 @@ def build_forms(
     if galvanostatic:
         change = dxi if sharp else itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
         constraint = scale * p.n * rho * eps * change * ms.dx_deposit
+        if chem is not None:  # the electrode current includes hydrogen evolution
+            constraint += -scale * dt * eps * _her_source(p, st, chem) * ms.dx_lumped
     return ModelForms(
         residual=residual,
         constraint=constraint,
         current=(p.faraday * p.c_bulk) * s_d * cur,
         interfacial_current=p.i0 * k * bracket,
         cation=p.c_bulk * cp,
-        anion=p.c_bulk * anion_concentration(u, co, zp),
+        anion=p.c_bulk * anion,
         salt=salt(u),
         deposit=deposit,
         n_f_eta=n_f_eta,
+        chemistry=chem_out,
     )
+
+
+@dataclass
+class ChemistryOutputs:
+    """Output expressions of the side chemistry (UFL)."""
+
+    her_current: ufl.core.expr.Expr  # i_H per interface area, A/m^2 (< 0)
+    her_volume: ufl.core.expr.Expr  # porosity w(xi) i_H, A/m^3 (integral / width: A/m^2)
+    ph: ufl.core.expr.Expr  # -log10(c_H / 1 M)
+    hydroxide: ufl.core.expr.Expr  # c_OH, mol/m^3
+    zhs_fraction: ufl.core.expr.Expr  # ZHS volume fraction, -
+    zhs_content: ufl.core.expr.Expr  # ZHS per total volume, mol/m^3
+    free_area: ufl.core.expr.Expr  # 1 - theta, -
+    zhs_log_saturation: ufl.core.expr.Expr  # ln(IAP/K), -
+
+
+def species_residuals(
+    p: ModelParameters,
+    st: ModelState,
+    co: RegionCoefficients,
+    chem: ChemistryParameters,
+    dep: ufl.core.expr.Expr,
+    v_zn: object,
+    v_q: object,
+    dx: ufl.Measure,
+    dx_lumped: ufl.Measure,
+) -> tuple[ufl.Form, ufl.Form]:
+    """Zn2+ and proton-excess balances tested with v_zn, v_q (scaled by c_bulk; no boundary terms).
+
+    Storage is conservative, porosity (s_d c - s_d,n c_n): the pore liquid the
+    metal displaces leaves with its ions, so the totals are exact. Hydrogen
+    evolution takes one proton excess per electron; ZHS takes 4 Zn2+ and gives
+    6 to the proton excess (it binds 6 OH-).
+    """
+    xi, u, _ = unknowns(st.w)
+    xi_n, _, _ = unknowns(st.w_n)
+    dt, eps = st.dt, co.porosity
+    s_d = 1 - itf.h(xi) + p.metal_share
+    s_d_n = 1 - itf.h(xi_n) + p.metal_share
+    sp, sp_n = _species(p, st.w, chem), _species(p, st.w_n, chem)
+    ions = _ion_fluxes(p, st.w, co, chem)
+    zhs = chm.zhs_rate(chem, sp, u, unknown(st.w, 3), p.c_bulk)  # per liquid volume
+    rho = p.rho_m / p.c_bulk
+    res_zn = eps * (s_d * sp.zn - s_d_n * sp_n.zn) * v_zn * dx_lumped
+    res_zn += -dt * s_d * ufl.dot(ions.zn, ufl.grad(v_zn)) * dx
+    res_zn += eps * (rho * dep + ZHS_ZINC * dt * s_d * zhs) * v_zn * dx_lumped
+    res_q = eps * (s_d * sp.excess - s_d_n * sp_n.excess) * v_q * dx_lumped
+    res_q += -dt * s_d * ufl.dot(ions.excess, ufl.grad(v_q)) * dx
+    her = _her_source(p, st, chem)
+    res_q += -dt * eps * (her + ZHS_HYDROXIDE * s_d * zhs) * v_q * dx_lumped
+    return res_zn, res_q
+
+
+def unknown(w: object, i: int) -> object:
+    """Component i of the mixed unknown (3: v = ln(c_H/c_H,bulk), 4: n_p)."""
+    return ufl.split(w)[i]
+
+
+def _ion_fluxes(
+    p: ModelParameters, w: object, co: RegionCoefficients, chem: ChemistryParameters
+) -> chm.IonFluxes:
+    """Nernst-Planck fluxes of the four ions, with the pores narrowed by ZHS."""
+    _, _, psi = unknowns(w)
+    sp = _species(p, w, chem)
+    effective = co.effective * chm.pore_factor(chem, sp, p.c_bulk)
+    return chm.ion_fluxes(sp, ufl.grad(psi), effective, co.d_plus, co.d_minus, chem)
+
+
+def _her_source(p: ModelParameters, st: ModelState, chem: ChemistryParameters) -> object:
+    """w(xi) i_H / (F c_bulk): hydrogen evolution per volume of porosity, scaled, 1/s (< 0)."""
+    xi, _, psi = unknowns(st.w)
+    sp = _species(p, st.w, chem)
+    i_h = chm.her_current(chem, unknown(st.w, 3), st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk))
+    return itf.reaction_weight(xi, p.length) * i_h / (p.faraday * p.c_bulk)
 
 
 def _deposition(
@@ -235,8 +365,8 @@ def _deposition(
     conserves its integral and deposits nothing). chen2015: xi moves by
     Allen-Cahn too and every change of xi is deposit, with the q'(xi) weight.
     """
-    xi, _, _ = ufl.split(st.w)
-    xi_n, _, _ = ufl.split(st.w_n)
+    xi, _, _ = unknowns(st.w)
+    xi_n, _, _ = unknowns(st.w_n)
     if p.formulation == "sharp":
         speed = p.i0 / (p.n * p.faraday * p.rho_m)  # m/s per unit BV bracket
         rate = -speed * k * itf.reaction_weight(xi, p.length) * bracket
@@ -252,6 +382,7 @@ def supply_current_form(
     chi: object,
     dx: ufl.Measure,
     dx_lumped: ufl.Measure,
+    chem: ChemistryParameters | None = None,
 ) -> ufl.Form:
     """Ionic current entering through the boundary where ``chi`` = 1, A/m (per unit depth).
 
@@ -265,9 +396,10 @@ def supply_current_form(
     deposition current from the change of the deposit it checks charge
     conservation and convergence in every run, potentiostatic ones included.
     """
-    k, bracket, _ = interfacial_bv(p, st, co)
+    k, bracket, _ = interfacial_bv(p, st, co, chem)
     dep, _ = _deposition(p, st, co, k, bracket)
-    return (p.faraday * p.c_bulk / st.dt) * _charge_residual(p, st, co, dep, chi, dx, dx_lumped)
+    residual = _charge_residual(p, st, co, dep, chi, dx, dx_lumped, chem)
+    return (p.faraday * p.c_bulk / st.dt) * residual
 
 
 def _charge_residual(
@@ -278,17 +410,25 @@ def _charge_residual(
     v: object,
     dx: ufl.Measure,
     dx_lumped: ufl.Measure,
+    chem: ChemistryParameters | None = None,
 ) -> ufl.Form:
     """Charge conservation tested with v: -dt s_d i.grad(v) + n porosity rho_m dep v (scaled).
 
     ``dep``: metal deposited in the step / rho_m (:func:`_deposition`); i / (F c_bulk).
+    With side chemistry the four ions carry i and hydrogen evolution draws charge too.
     """
-    xi, u, psi = ufl.split(st.w)
+    xi, u, psi = unknowns(st.w)
     s_d = 1 - itf.h(xi) + p.metal_share
-    cur = ionic_current(u, psi, co, p.z_plus, p.z_minus)
+    if chem is None:
+        cur = ionic_current(u, psi, co, p.z_plus, p.z_minus)
+    else:
+        cur = _ion_fluxes(p, st.w, co, chem).current
     rho = p.rho_m / p.c_bulk
     flux = -st.dt * s_d * ufl.dot(cur, ufl.grad(v)) * dx
-    return flux + p.n * co.porosity * rho * dep * v * dx_lumped
+    source = p.n * co.porosity * rho * dep * v * dx_lumped
+    if chem is not None:
+        source += -st.dt * co.porosity * _her_source(p, st, chem) * v * dx_lumped
+    return flux + source
 
 
 def constraint_offset(p: ModelParameters, dt: float, current: float, width: float) -> float:
@@ -302,4 +442,4 @@ def constraint_offset(p: ModelParameters, dt: float, current: float, width: floa
 def _component(w: object, v_xi: object) -> object:
     """Direction for ufl.derivative: v_xi in the xi slot of the mixed space, 0 elsewhere."""
     zero = ufl.as_ufl(0.0)
-    return ufl.as_vector([v_xi, zero, zero])
+    return ufl.as_vector([v_xi] + [zero] * (w.ufl_shape[0] - 1))

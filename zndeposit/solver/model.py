@@ -53,6 +53,7 @@ from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation, Sol
 if TYPE_CHECKING:
     from zndeposit.case.derived import Derived
     from zndeposit.case.schema import Case
+    from zndeposit.physics.species import ChemistryParameters
 
 #: guards: a converged step is still rejected outside these bounds of xi (c = c_bulk exp(u)
 #: is positive by construction and needs no guard)
@@ -64,6 +65,8 @@ U_STEP, PSI_STEP = 3.0, 5.0
 DEPOSIT_QUADRATURE_DEGREE = 6
 #: names of the nodal fields of :meth:`DepositionModel.get_state`, in mixed-space order
 FIELDS = ("xi", "u", "psi")
+#: with side chemistry: v = ln(c_H/c_H,bulk) and n_p = ZHS per total volume / c_bulk
+CHEMISTRY_FIELDS = ("v", "zhs")
 
 
 def p1_node_index(space: dolfinx.fem.FunctionSpace) -> np.ndarray:
@@ -132,6 +135,7 @@ class ModelSettings:
         linear_solver, line_search: ``numerics`` choices of the case.
         newton_rtol, newton_atol, newton_max_iterations: Newton tolerances.
         quadrature_degree: degree of the consistent volume integrals.
+        chemistry: side chemistry (hydrogen evolution, pH, ZHS), or None (binary salt).
     """
 
     params: ModelParameters
@@ -149,10 +153,18 @@ class ModelSettings:
     newton_atol: float = 1e-10
     newton_max_iterations: int = 25
     quadrature_degree: int = 4
+    chemistry: ChemistryParameters | None = None
 
     @classmethod
     def from_case(cls, case: Case, derived: Derived | None = None) -> ModelSettings:
         """The settings of a validated case."""
+        try:  # TEMP until the case layer lands
+            from zndeposit.case.chemistry import chemistry_parameters
+        except ImportError:
+
+            def chemistry_parameters(case: object, d: object) -> None:
+                return None
+
         from zndeposit.case.derived import derive
         from zndeposit.physics.parameters import model_parameters
 
@@ -181,6 +193,7 @@ class ModelSettings:
             newton_rtol=num.newton_rtol, newton_atol=num.newton_atol,
             newton_max_iterations=num.newton_max_iterations,
             quadrature_degree=num.quadrature_degree,
+            chemistry=chemistry_parameters(case, d),
         )  # fmt: skip
 
 
@@ -208,11 +221,15 @@ class DepositionModel:
         self.width = s.width
         self.galvanostatic = s.galvanostatic
         p1 = basix.ufl.element("Lagrange", mesh.basix_cell(), 1)
-        self.space = dolfinx.fem.functionspace(mesh, basix.ufl.mixed_element([p1, p1, p1]))
+        self.chemistry = s.chemistry
+        #: names of the nodal fields, in mixed-space order
+        self.fields = FIELDS + (CHEMISTRY_FIELDS if s.chemistry is not None else ())
+        elements = [p1] * len(self.fields)
+        self.space = dolfinx.fem.functionspace(mesh, basix.ufl.mixed_element(elements))
         self.w = dolfinx.fem.Function(self.space, name="state")
         self.w_n = dolfinx.fem.Function(self.space, name="previous")
-        #: dof indices of xi, u, psi in the mixed arrays
-        self.dofs = [np.asarray(self.space.sub(i).collapse()[1]) for i in range(3)]
+        #: dof indices of xi, u, psi (and v, n_p) in the mixed arrays
+        self.dofs = [np.asarray(self.space.sub(i).collapse()[1]) for i in range(len(self.fields))]
         dg0 = dolfinx.fem.functionspace(mesh, ("DG", 0))
         self.psi_e = dolfinx.fem.Function(dg0, name="psi_E")
         self.dt = dolfinx.fem.Constant(mesh, 1.0)
@@ -245,7 +262,7 @@ class DepositionModel:
         )
         self.forms = build_forms(
             p, state, self.coefficients, measures,
-            galvanostatic=s.galvanostatic, counter_i0=s.counter_i0,
+            galvanostatic=s.galvanostatic, counter_i0=s.counter_i0, chem=s.chemistry,
         )  # fmt: skip
         bcs = [] if s.counter_i0 is not None else self._reservoir_bcs(ft)
         self.offset = dolfinx.fem.Constant(mesh, 0.0)
@@ -257,7 +274,7 @@ class DepositionModel:
             self.forms.residual, self.w, globals_, bcs, periodic,
             linear_solver=s.linear_solver, line_search=s.line_search,
             rtol=s.newton_rtol, atol=s.newton_atol, max_iterations=s.newton_max_iterations,
-            step_limits=[(self.dofs[1], U_STEP), (self.dofs[2], PSI_STEP)],
+            step_limits=self._step_limits(),
             global_step_limit=PSI_STEP,
         )  # fmt: skip
         self._deposit_form = dolfinx.fem.form(self.forms.deposit * measures.dx_deposit)
@@ -267,8 +284,18 @@ class DepositionModel:
                 p, state, self.coefficients, chi,
                 ufl.dx(domain=mesh, degree=s.quadrature_degree, subdomain_data=near_top)(1),
                 ufl.dx(domain=mesh, subdomain_data=near_top, metadata=lumped)(1),
+                s.chemistry,
             )
         )  # fmt: skip
+        self.chemistry_measures = None
+        if s.chemistry is not None:
+            from zndeposit.solver.chemistry import ChemistryMeasures
+
+            self.chemistry_measures = ChemistryMeasures(
+                self, state, measures, chi,
+                ufl.dx(domain=mesh, degree=s.quadrature_degree, subdomain_data=near_top)(1),
+                ufl.dx(domain=mesh, subdomain_data=near_top, metadata=lumped)(1),
+            )  # fmt: skip
         self._node_index: np.ndarray | None = None
         self._collector_dofs: np.ndarray | None = None
         #: the .msh file this mesh was loaded from (checkpoints reference it), if any
@@ -276,11 +303,18 @@ class DepositionModel:
         self.psi_e.x.array[:] = 0.0 if s.galvanostatic else p.f * s.potential
 
     # ------------------------------------------------------------------ set-up
+    def _step_limits(self) -> list[tuple[np.ndarray, float]]:
+        """Newton update bounds per field: u (and v) by U_STEP, psi by PSI_STEP."""
+        limits = [(self.dofs[1], U_STEP), (self.dofs[2], PSI_STEP)]
+        if self.chemistry is not None:
+            limits.append((self.dofs[3], U_STEP))
+        return limits
+
     def _reservoir_bcs(self, ft: dolfinx.mesh.MeshTags) -> list[dolfinx.fem.DirichletBC]:
-        """C = c_bulk (u = 0), phi = 0 on the top facets (reservoir)."""
+        """C = c_bulk (u = 0), phi = 0 (and the bulk pH, v = 0) on the top facets (reservoir)."""
         facets = ft.find(tags.FACET_TAGS[tags.TOP])
         bcs = []
-        for i in (1, 2):
+        for i in (1, 2, 3) if self.chemistry is not None else (1, 2):
             sub = self.space.sub(i)
             collapsed, _ = sub.collapse()
             dofs = dolfinx.fem.locate_dofs_topological((sub, collapsed), 1, facets)
@@ -370,7 +404,7 @@ class DepositionModel:
             lagged curvature and normal are functions of xi and are not part of it.
         """
         state: dict[str, Any] = {"node": self.node_index().copy()}
-        for name, dofs in zip(FIELDS, self.dofs, strict=True):
+        for name, dofs in zip(self.fields, self.dofs, strict=True):
             state[name] = self.w.x.array[dofs.ravel()].copy()
         state["potential"] = self.potential
         state["psi_e"] = self.scaled_potential
@@ -390,7 +424,10 @@ class DepositionModel:
         if not bool(self.comm.allreduce(int(take is not None), op=MPI.MIN)):
             raise SolverError("the state does not cover every node of this mesh")
         assert take is not None
-        for name, dofs in zip(FIELDS, self.dofs, strict=True):
+        missing = [name for name in self.fields if name not in state]
+        if missing:
+            raise SolverError(f"the state has no field {', '.join(missing)} (side chemistry)")
+        for name, dofs in zip(self.fields, self.dofs, strict=True):
             self.w.x.array[dofs.ravel()] = np.asarray(state[name], dtype=float)[take]
         self.w.x.scatter_forward()
         psi_e = state.get("psi_e")
@@ -459,7 +496,7 @@ class DepositionModel:
 
     @property
     def unknowns(self) -> int:
-        """Global number of field unknowns (3 per node)."""
+        """Global number of field unknowns (3 per node, 5 with side chemistry)."""
         im = self.space.dofmap.index_map
         return int(im.size_global * self.space.dofmap.index_map_bs)
 
@@ -490,6 +527,8 @@ class DepositionModel:
         xi = arr[self.dofs[0]]
         if not self._agree(bool(np.all((xi > XI_MIN) & (xi < XI_MAX)))):
             return f"guard: xi outside ({XI_MIN:g}, {XI_MAX:g})"
+        if self.chemistry_measures is not None:
+            return self.chemistry_measures.guard_failure()
         return None
 
     def _agree(self, ok: bool) -> bool:
