@@ -359,9 +359,19 @@ class DepositionModel:
         u: Callable[[np.ndarray], np.ndarray],
         psi: Callable[[np.ndarray], np.ndarray],
         potential: float,
+        v: Callable[[np.ndarray], np.ndarray] | None = None,
+        zhs: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
-        """Set xi, u, psi from functions of the coordinates (3 x N array, m) and E (V)."""
-        for i, fn in enumerate((xi, u, psi)):
+        """Set xi, u, psi from functions of the coordinates (3 x N array, m) and E (V).
+
+        With side chemistry also v = ln(c_H/c_H,bulk) and the ZHS content n_p / c_bulk
+        (None: the bulk pH and no ZHS).
+        """
+        fns: list = [xi, u, psi]
+        if self.chemistry is not None:
+            zero = lambda x: np.zeros(x.shape[1])  # noqa: E731
+            fns += [v or zero, zhs or zero]
+        for i, fn in enumerate(fns):
             sub, dofs = self.space.sub(i).collapse()
             x = sub.tabulate_dof_coordinates().T
             self.w.x.array[dofs] = np.asarray(fn(x), dtype=float)
