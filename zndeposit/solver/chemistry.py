@@ -8,11 +8,13 @@ by step, to what entered through the top boundary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import ufl
 
+from zndeposit.constants import FARADAY
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.physics import interface as itf
 from zndeposit.physics.model import (
@@ -136,3 +138,63 @@ class ChemistryMeasures:
         if not self.comm.allreduce(int(ok), op=MPI.MIN):
             return "guard: SO4 2- would be negative (OH- beyond the ions to balance it)"
         return None
+
+
+@dataclass
+class ChemistryLedger:
+    """Running totals of a run with side chemistry (mol per m of depth), for its balances.
+
+    ``hydrogen``: electrons taken by hydrogen evolution (> 0); ``supply_*``: what
+    entered through the top (Zn2+, proton excess c_H - c_OH, SO4 2-); ``initial``:
+    the inventories at t = 0 (:meth:`ChemistryMeasures.inventories`).
+    """
+
+    initial: dict[str, float]
+    hydrogen: float = 0.0
+    supply_zinc: float = 0.0
+    supply_excess: float = 0.0
+    supply_sulfate: float = 0.0
+    her_current: float = 0.0  # A/m^2 of electrode at the last step (< 0)
+
+    def record(self, measures: ChemistryMeasures, dt: float, charge_in: float) -> None:
+        """Add one accepted step (before the model advances; ``charge_in``: C/m from the top).
+
+        SO4 2- is not an unknown: its supply follows from electroneutrality,
+        2 Zn + q - 2 SO4 = charge / F.
+        """
+        self.her_current = measures.her_current()
+        self.hydrogen += -self.her_current * measures.width * dt / FARADAY
+        sup = measures.supplies()
+        self.supply_zinc += sup["zinc"]
+        self.supply_excess += sup["excess"]
+        self.supply_sulfate += sup["zinc"] + 0.5 * sup["excess"] - 0.5 * charge_in / FARADAY
+
+    def balances(self, measures: ChemistryMeasures, metal_change: float) -> dict[str, float]:
+        """Relative errors of the Zn, SO4 2- and proton-excess balances since t = 0.
+
+        Zn: metal + dissolved + 4 ZHS - supplied, over the Zn that moved (metal,
+        supply, ZHS) or the dissolved inventory; SO4: dissolved + ZHS - supplied,
+        over the dissolved inventory; proton excess: dissolved - 6 ZHS + H2
+        electrons - supplied, over the largest of its terms.
+        """
+        now, ini = measures.inventories(), self.initial
+        d = {k: now[k] - ini[k] for k in now}
+        zn = metal_change + d["zinc"] + 4 * d["zhs"] - self.supply_zinc
+        so4 = d["sulfate"] + d["zhs"] - self.supply_sulfate
+        h = d["excess"] - 6 * d["zhs"] + self.hydrogen - self.supply_excess
+        zn_scale = max(abs(metal_change), abs(self.supply_zinc), 4 * abs(d["zhs"]), 1e-300)
+        h_scale = max(abs(d["excess"]), 6 * abs(d["zhs"]), self.hydrogen, abs(ini["excess"]))
+        return {
+            "zinc_balance_error": abs(zn) / zn_scale,
+            "sulfate_balance_error": abs(so4) / max(abs(ini["sulfate"]), 1e-300),
+            "proton_balance_error": abs(h) / max(h_scale, 1e-300),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON values for a checkpoint."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChemistryLedger:
+        """A ledger from :meth:`to_json`."""
+        return cls(**data)

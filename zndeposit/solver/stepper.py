@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from zndeposit.errors import SolverError
 from zndeposit.log import get_logger
+from zndeposit.solver.chemistry import ChemistryLedger
 from zndeposit.solver.stepping import REJECT_RATIO, StepController
 from zndeposit.units import unit_factor
 
@@ -171,6 +172,10 @@ class Stepper:
         #: sum of |i| dt: the Faraday check's scale when a protocol strips back towards 0
         self.throughput = 0.0
         self.deposit0 = model.deposited()
+        #: side chemistry: hydrogen charge and species supplies (None without)
+        self.ledger: ChemistryLedger | None = None
+        if model.chemistry_measures is not None:
+            self.ledger = ChemistryLedger(model.chemistry_measures.inventories())
         #: protocol position: index into ``settings.protocol``, ``passed`` at its start
         self.segment = 0
         self.segment_start_passed = 0.0
@@ -248,6 +253,7 @@ class Stepper:
             },
             "last_record": asdict(st.history[-1]) if st.history else None,
             "extras": {name: get() for name, (get, _) in self._checkpoint_hooks.items()},
+            "chemistry": self.ledger.to_json() if self.ledger is not None else None,
         }
 
     def restore_checkpoint_state(self, data: dict[str, Any]) -> None:
@@ -261,6 +267,8 @@ class Stepper:
         self.step_log = [dict(e) for e in proto.get("log", [])]
         self._apply_segment()
         self.deposit0 = float(data["deposit0"])
+        if data.get("chemistry") is not None:
+            self.ledger = ChemistryLedger.from_json(data["chemistry"])
         for key, value in data["controller"].items():
             if key in _CONTROLLER_STATE:
                 setattr(self.controller, key, None if value is None else float(value))
@@ -438,11 +446,14 @@ class Stepper:
         model = self.model
         p = model.params
         supply = model.supply_current()  # before the lagged fields move on
+        hydrogen = 0.0  # mol/m of electrons / n taken by hydrogen evolution so far
+        if self.ledger is not None and model.chemistry_measures is not None:
+            self.ledger.record(model.chemistry_measures, dt, supply * model.width * dt)
+            hydrogen = self.ledger.hydrogen / p.n
         self.t += dt
         seg = self.protocol_step
         if seg is not None and abs(self.t - seg.end) <= 1e-12 * seg.end:
             self.t = seg.end  # exactly on the step's end (t + (end - t) may miss it by an ulp)
-        before = self.stats.history[-1].deposited if self.stats.history else 0.0
         model.advance(self.t)
         dep = model.deposited() - self.deposit0
         n, F = p.n, p.faraday
@@ -450,13 +461,14 @@ class Stepper:
             current = model.current_density
             self.passed += current * model.width * dt / (n * F)
             self.throughput += abs(current) * model.width * dt / (n * F)
-        else:
-            self.passed = dep  # potentiostatic: the passed charge is what the metal took
-            current = (dep - before) * n * F / (dt * model.width)
+        else:  # potentiostatic: the passed charge is what the metal and hydrogen took
+            previous = self.passed
+            self.passed = dep + hydrogen
+            current = (self.passed - previous) * n * F / (dt * model.width)
         # the metal integral against the integrated current; scale: the charge that went
         # through (= passed when plating only; a protocol strips back towards 0)
         scale = max(abs(self.passed), self.throughput)
-        mismatch = abs(dep - self.passed) / scale if scale > 0 else 0.0
+        mismatch = abs(dep + hydrogen - self.passed) / scale if scale > 0 else 0.0
         self.stats.accepted += 1
         self.stats.newton += result.newton_iterations
         self.stats.linear += result.linear_iterations
