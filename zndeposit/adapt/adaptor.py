@@ -124,7 +124,7 @@ class MeshAdaptor:
 
     def _fields(self, model: Any) -> dict[str, Any]:
         out = {}
-        for i, name in enumerate(("xi", "u", "psi")):
+        for i, name in enumerate(model.fields):
             f = model.w.sub(i).collapse()
             f.name = name
             out[name] = f

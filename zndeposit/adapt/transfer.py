@@ -13,7 +13,12 @@ interface). Both are then restored by a one-parameter correction each:
   that the salt stored in the pore liquid, integral(porosity s_d c+) with the
   solver's lumped quadrature, equals its value before.
 
-Both scalar equations are solved by secant iterations to round-off
+With side chemistry two more: the proton excess integral(porosity s_d
+(c_H - c_OH)) by v += delta_v on the same nodes (monotone in v: d q / d v =
+c_H + c_OH > 0), and the ZHS by one factor on its content. SO4 2- follows
+from electroneutrality, so it is restored with Zn2+ and the proton excess.
+
+The scalar equations are solved by secant iterations to round-off
 (``RTOL``). The potential is interpolated; the electrode potential E (a
 global unknown) is copied.
 """
@@ -140,13 +145,13 @@ def _secant(f: Any, target: float, x1: float) -> float:
 
 
 def interpolate_state(old: Transferable, new: Transferable) -> None:
-    """xi, u, psi of ``old`` onto ``new``'s mesh (collective); no correction."""
+    """Xi, u, psi (and v, n_p) of ``old`` onto ``new``'s mesh (collective); no correction."""
     mesh = new.space.mesh
     tdim = mesh.topology.dim
     cmap = mesh.topology.index_map(tdim)
     cells = np.arange(cmap.size_local + cmap.num_ghosts, dtype=np.int32)
     data = None
-    for i in range(3):
+    for i in range(len(new.dofs)):  # xi, u, psi (and v, n_p)
         src = old.w.sub(i).collapse()
         dest_space, _ = new.space.sub(i).collapse()
         dest = dolfinx.fem.Function(dest_space)
@@ -190,8 +195,31 @@ def transfer_state(old: Transferable, new: Transferable, top_y: float | None) ->
     u = new.dofs[1]
     new.w.x.array[u] += delta * salt.weight.x.array
     new.w.x.scatter_forward()
+    if getattr(new, "chemistry", None) is not None:
+        _restore_chemistry(old, new, salt.weight.x.array)
     # w_n = w, E copied, lagged curvature/normal recomputed on the new mesh
     new.accept_transferred_state(old.scaled_potential)
     return TransferReport(
         dep_before, dep_interp, dep_after, salt_before, salt_interp, salt_after, alpha, delta
     )
+
+
+def _restore_chemistry(old: Any, new: Any, weight: np.ndarray) -> None:
+    """Restore the proton excess (shift of v on the weighted nodes) and the ZHS (a factor)."""
+    before = old.chemistry_measures.inventories()
+    measures = new.chemistry_measures
+    v = new.dofs[3]
+    v0 = new.w.x.array[v].copy()
+
+    def excess(shift: float) -> float:
+        new.w.x.array[v] = v0 + shift * weight
+        return measures.inventories()["excess"]
+
+    scale = max(abs(before["excess"]), abs(before["zinc"]) * 1e-12)
+    shift = _secant(lambda x: excess(x) / scale, before["excess"] / scale, 1e-3)
+    excess(shift)
+    zhs = new.dofs[4]
+    after = measures.inventories()["zhs"]
+    if after != 0.0:
+        new.w.x.array[zhs] *= before["zhs"] / after
+    new.w.x.scatter_forward()

@@ -80,20 +80,23 @@ def column(metric: Metric) -> Column:
 
 #: The per-output quantities of :data:`zndeposit.metrics.registry.METRICS` (values
 #: passed in SI), without the per-region ones: :func:`standard_columns` adds those.
-STANDARD_COLUMNS: tuple[Column, ...] = tuple(column(m) for m in METRICS if not m.is_pattern)
+STANDARD_COLUMNS: tuple[Column, ...] = tuple(
+    column(m) for m in METRICS if not m.is_pattern and not m.chemistry
+)
 
 
-def standard_columns(regions: Iterable[str] = ()) -> list[Column]:
+def standard_columns(regions: Iterable[str] = (), chemistry: bool = False) -> list[Column]:
     """The registry's columns, pattern entries once per region, in registry order.
 
     Args:
         regions: region names (e.g. ``["electrolyte", "coating0", "separator"]``);
             each gets a ``t_plus_<region>`` column (effective Zn2+ transference number).
+        chemistry: include the side-chemistry columns (runs with ``[chemistry]``).
 
     Returns:
         A new list of columns.
     """
-    return [column(m) for m in expand(regions)]
+    return [column(m) for m in expand(regions, chemistry)]
 
 
 def _format(value: Any, column: Column) -> str:

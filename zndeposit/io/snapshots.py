@@ -78,6 +78,11 @@ _FIELD_SI_AND_OUTPUT = {
     "phi": ("V", "V"),
     "reaction_rate": ("A/m^2", "mA/cm^2"),
     "current": ("A/m^2", "mA/cm^2"),
+    # side chemistry
+    "pH": ("-", "-"),
+    "c_hydroxide": ("mol/m^3", "mol/L"),
+    "zhs": ("-", "-"),
+    "her_rate": ("A/m^2", "mA/cm^2"),
 }
 #: field -> (unit in the VTU, factor from the SI value of the solver)
 FIELD_UNITS: dict[str, tuple[str, float]] = {

@@ -69,6 +69,7 @@ class Metric:
         show_unit: unit of plots, tables and the console; empty: ``unit``.
         fmt: format spec of a shown value (console, progress bar).
         integer: written as an integer (counters).
+        chemistry: a column of runs with side chemistry only (``[chemistry]``).
     """
 
     key: str
@@ -79,6 +80,7 @@ class Metric:
     show_unit: str = ""
     fmt: str = ".4g"
     integer: bool = False
+    chemistry: bool = False
 
     @property
     def display_unit(self) -> str:
@@ -236,6 +238,44 @@ METRICS: tuple[Metric, ...] = (
        "transference number in {region}: the Zn2+ share of the conductivity weighted by "
        "(1 - h(xi)) |grad phi|^2.",
        fmt=".3f"),
+    _m("her_current", "A/m^2", "mA/cm^2", "HER current density", "Hydrogen evolution current "
+       "per projected area (> 0 cathodic, like a plating current) at the last step: the HER "
+       "rate integrated over the interface with the reaction weight, / width.", chemistry=True),
+    _m("h2_charge", "C/m^2", "mAh/cm^2", "H2 charge", "Charge taken by hydrogen evolution since "
+       "t = 0 per projected area (time integral of her_current).", chemistry=True),
+    _m("h2_volume", "m", "uL/cm^2", "H2 volume", "Volume of the H2 evolved since t = 0 at STP "
+       "(0 degC, 1 atm; 22.414 L/mol) per projected area: h2_charge / (2 F) x 22.414 L/mol.",
+       chemistry=True),
+    _m("coulombic_efficiency", "-", "-", "Plating efficiency", "Zn plated / charge passed "
+       "since t = 0 (zn_deposited / charge): the share of the charge that went into metal, "
+       "the rest into H2; nan while no charge has passed.", fmt=".4f", chemistry=True),
+    _m("corrosion_current", "A/m^2", "mA/cm^2", "Corrosion current", "At rest (applied "
+       "current 0): the Zn dissolution current balancing hydrogen evolution, = her_current; "
+       "nan while a current is applied.", chemistry=True),
+    _m("ph_interface_min", "-", "-", "Min. interfacial pH", f"Minimum of the pH over the nodes "
+       f"with {_LO} < xi < {_HI}.", fmt=".3f", chemistry=True),
+    _m("ph_interface_max", "-", "-", "Max. interfacial pH", f"Maximum of the pH over the nodes "
+       f"with {_LO} < xi < {_HI}.", fmt=".3f", chemistry=True),
+    _m("ph_interface_mean", "-", "-", "Mean interfacial pH", "pH averaged over the interface "
+       "with the weight of the reactions w(xi): the pH the reactions see.", fmt=".3f",
+       chemistry=True),
+    _m("zhs_thickness", "m", "um", "ZHS thickness", "Volume of zinc hydroxide sulfate per "
+       "projected area (its moles x molar volume / width): an equivalent uniform layer, "
+       "whatever its shape.", chemistry=True),
+    _m("zhs_coverage", "-", "-", "ZHS coverage", "Share theta of the interface blocked by ZHS, "
+       "averaged with the reaction weight w(xi); theta = phi/(phi + phi_half) of the local ZHS "
+       "volume fraction phi.", fmt=".3f", chemistry=True),
+    _m("zinc_balance_error", "-", "-", "Zn balance error", "|change of (metal + dissolved Zn2+ + "
+       "4 ZHS) - Zn2+ supplied through the top| since t = 0, over the Zn that moved. Inventories "
+       "from integrals of the state; the supply from the consistent boundary flux.",
+       fmt=".2e", chemistry=True),
+    _m("sulfate_balance_error", "-", "-", "SO4 balance error", "|change of (dissolved SO4 + ZHS) "
+       "- SO4 supplied| since t = 0, over the dissolved SO4. SO4 is not an unknown "
+       "(electroneutrality): this checks that the discrete equations conserve it.",
+       fmt=".2e", chemistry=True),
+    _m("proton_balance_error", "-", "-", "H balance error", "|change of the proton excess "
+       "(c_H - c_OH) - 6 ZHS + H2 electrons - supplied| since t = 0, over its largest term: "
+       "the H (and O) balance with water as the solvent.", fmt=".2e", chemistry=True),
     _m("newton_its", "-", "-", "Newton iterations", "Newton iterations of the last step.",
        integer=True),
     _m("linear_its", "-", "-", "Linear iterations", "Linear (Krylov) iterations of the last "
@@ -270,11 +310,16 @@ def lookup(key: str) -> Metric:
     raise KeyError(f"no metric {key!r} in zndeposit.metrics.registry")
 
 
-def expand(regions: Iterable[str] = ()) -> list[Metric]:
-    """All metrics in column order, each pattern entry once per region."""
+def expand(regions: Iterable[str] = (), chemistry: bool = False) -> list[Metric]:
+    """All metrics in column order, each pattern entry once per region.
+
+    ``chemistry``: include the side-chemistry columns.
+    """
     regions = list(regions)
     out: list[Metric] = []
     for m in METRICS:
+        if m.chemistry and not chemistry:
+            continue
         if m.is_pattern:
             out.extend(m.for_region(r) for r in regions)
         else:
@@ -289,6 +334,8 @@ def markdown_table() -> str:
         m = m.for_region("<region>")
         shown = m.display_unit if m.display_unit != m.unit else ""
         text = m.description.replace("|", "\\|")
+        if m.chemistry:
+            text = "*Runs with `[chemistry]` only.* " + text
         lines.append(f"| `{m.key}` | {m.label} | {m.unit} | {shown} | {text} |")
     return "\n".join(lines) + "\n"
 

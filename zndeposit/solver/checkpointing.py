@@ -80,7 +80,7 @@ class Checkpointer:
         model, stepper = sim.model, sim.stepper
         state = model.get_state()
         obs_meta, obs_node, prev_xi = obs.checkpoint_state()
-        fields = {k: state[k] for k in ("xi", "u", "psi")}
+        fields = {k: state[k] for k in model.fields}
         arrays = gather_nodal(self.comm, state["node"], fields)
         growth = gather_nodal(self.comm, obs_node, {"growth_prev_xi": prev_xi})
         error = None

@@ -256,7 +256,7 @@ def run_case(
             rd.manifest.update(mesh={**mesh_stats, "dofs": dofs, "mpi_size": comm.size})
         log.info(f"{loaded.case.title}: {dofs} unknowns on {comm.size} rank(s)")
         times = output_times(loaded, sim.end_time, [s.end for s in sim.derived.protocol])
-        columns = standard_columns(obs.regions)
+        columns = standard_columns(obs.regions, sim.model.chemistry is not None)
         bar = _progress(comm, sim.end_time, progress)
         snapshots = rd.snapshot_writer(obs.region_names) if loaded.case.output.snapshots else None
         if ckpt is not None:

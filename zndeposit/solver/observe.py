@@ -15,6 +15,8 @@ from zndeposit.metrics.morphology import band_minimum, focusing_factor, morpholo
 from zndeposit.metrics.pieces import MetalPieces
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, INTERFACE_BAND, lookup
 from zndeposit.physics import interface as itf
+from zndeposit.physics.model import unknowns
+from zndeposit.physics.species import h2_volume_stp
 from zndeposit.physics.transport import ion_ratios
 from zndeposit.solver.model import node_positions, p1_node_index
 from zndeposit.solver.simulation import Simulation
@@ -37,7 +39,7 @@ class Observer:
         mesh, p, f = sim.mesh, sim.params, sim.forms
         p1 = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
         vec = dolfinx.fem.functionspace(mesh, ("DG", 0, (mesh.geometry.dim,)))
-        xi, u, psi = ufl.split(sim.w)  # u = ln(c/c_bulk)
+        xi, u, psi = unknowns(sim.w)  # u = ln(c/c_bulk)
         exprs = {
             "xi": (p1, xi),
             "c": (p1, f.cation),
@@ -46,6 +48,11 @@ class Observer:
             "reaction_rate": (p1, -f.interfacial_current),
             "current": (vec, f.current),
         }
+        if f.chemistry is not None:  # side chemistry
+            exprs["pH"] = (p1, f.chemistry.ph)
+            exprs["c_hydroxide"] = (p1, f.chemistry.hydroxide)
+            exprs["zhs"] = (p1, f.chemistry.zhs_fraction)
+            exprs["her_rate"] = (p1, -f.chemistry.her_current)
         self.fields: dict[str, dolfinx.fem.Function] = {}
         self._expr = {}
         for name, (space, e) in exprs.items():
@@ -243,4 +250,30 @@ class Observer:
         for name, (num, den) in self._tplus.items():
             d = self._sum(den)
             row[f"t_plus_{name}"] = self._sum(num) / d if d > 0 else float("nan")
+        if sim.stepper.ledger is not None:
+            row.update(self._chemistry_metrics(row, current))
         return row
+
+    def _chemistry_metrics(self, row: dict[str, float], current: float) -> dict[str, float]:
+        """The side-chemistry columns (SI) of the metrics row."""
+        sim = self.sim
+        ledger, cm = sim.stepper.ledger, sim.model.chemistry_measures
+        assert ledger is not None and cm is not None
+        her = -ledger.her_current  # > 0 cathodic
+        h2_charge = ledger.hydrogen * sim.params.faraday / sim.width  # C/m^2
+        lo, hi, mean = cm.interface_ph()
+        metal_change = sim.model.deposited() - sim.stepper.deposit0
+        charge = row["charge"]
+        return {
+            "her_current": her,
+            "h2_charge": h2_charge,
+            "h2_volume": h2_volume_stp(h2_charge),  # m^3 per m^2
+            "coulombic_efficiency": row["zn_deposited"] / charge if charge else float("nan"),
+            "corrosion_current": her if current == 0.0 else float("nan"),
+            "ph_interface_min": lo,
+            "ph_interface_max": hi,
+            "ph_interface_mean": mean,
+            "zhs_thickness": cm.zhs_thickness(),
+            "zhs_coverage": cm.coverage(),
+            **ledger.balances(cm, metal_change),
+        }
