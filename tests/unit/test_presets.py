@@ -37,6 +37,9 @@ def test_every_preset_validates_in_a_case(category, name, write_case):
     elif category == "separator":
         extra = f'[separator]\npreset = "{name}"\nthickness = "30 um"\n'
         base = None
+    elif category == "chemistry":  # optional section; the bulk pH belongs to the case
+        extra = f'[chemistry]\npreset = "{name}"\nph = 4.0\n'
+        base = None
     else:
         extra = ""
         base = write_case().read_text()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from zndeposit.case.chemistry import chemistry_issues
 from zndeposit.case.derived import derive, limiting_current, region_stack, sand_time
 from zndeposit.case.protocol import metal_charge, protocol_segments
 from zndeposit.case.schema import Case
@@ -404,6 +405,7 @@ def protocol_issues(case: Case, file: str) -> list[CaseIssue]:
 def check_case(case: Case, file: str) -> list[CaseIssue]:
     """Return every physical problem of a schema-valid case (errors and warnings)."""
     issues = _geometry(case, file) + _resolution(case, file)
+    issues += chemistry_issues(case, file)  # [chemistry], open circuit (docs/chemistry.md)
     if not any(i.severity == "error" for i in issues):
         issues += _physics(case, file) + protocol_issues(case, file)
     return issues

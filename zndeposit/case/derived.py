@@ -106,7 +106,7 @@ class Derived:
     regions: tuple[Region, ...]
     anode_top: float  # nominal anode surface height, m
     limiting_current: float  # A/m^2
-    applied_current: float | None  # A/m^2 (galvanostatic) or None (potentiostatic, protocol)
+    applied_current: float | None  # A/m^2 (galvanostatic; 0 open circuit) or None (others)
     sand_time: float | None  # s at the applied current, None when potentiostatic / protocol
     run_time: float  # s
     # dense Zn of the requested charge, m (protocol: the most the net plated charge reaches)
@@ -353,7 +353,9 @@ def derive(case: Case) -> Derived:
     regions = region_stack(case)
     bulk = regions[-1]
     ctl = case.control
-    i_app = ctl.current_density if ctl.mode == "galvanostatic" else None
+    # open circuit: zero net current (no Sand's time, nothing plated)
+    i_app = 0.0 if ctl.mode == "open_circuit" else ctl.current_density
+    i_app = i_app if ctl.mode in ("galvanostatic", "open_circuit") else None
     charge = (
         ctl.capacity
         if ctl.capacity is not None

@@ -109,6 +109,22 @@ KEY_BOUNDS: dict[str, Bound] = {
     "numerics.newton_max_iterations": (None, 1000, "Newton converges in tens of iterations"),
     "numerics.target_newton_iterations": (None, 100, "Newton converges in tens of iterations"),
     "numerics.dt_growth": (None, 100.0, "dt growing 100x per step skips the physics"),
+    "chemistry.hydrogen.exchange_current_density": (
+        1e-13,
+        1e2,
+        "hydrogen exchange currents on metals span about 1e-13 (Pb, Hg) to 1e-3 A/cm^2 (Pt)",
+    ),
+    "chemistry.hydrogen.water_exchange_current_density": (
+        1e-13,
+        1e2,
+        "hydrogen exchange currents on metals span about 1e-13 (Pb, Hg) to 1e-3 A/cm^2 (Pt)",
+    ),
+    "chemistry.precipitate.rate": (
+        1e-12,
+        1e6,
+        "below 1e-12 mol/(m^3 s) nothing precipitates in any run; above 1e6 the rate is "
+        "faster than any time step",
+    ),
 }
 #: plain numbers without an own bound: finite and at most this
 NUMBER_MAX = (None, 1e6, "no factor of this model is physical beyond 1e6")

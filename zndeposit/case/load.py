@@ -54,7 +54,9 @@ class LoadedCase:
         if loc not in self.provenance:
             return None
         _file, name = self.provenance[loc]
-        return presets(str(loc[0]))[name].sources.get(str(loc[-1]))
+        sources = presets(str(loc[0]))[name].sources
+        dotted = ".".join(p for p in loc[1:] if isinstance(p, str))  # "hydrogen.alpha"
+        return sources.get(dotted) or sources.get(str(loc[-1]))
 
 
 def key_path(loc: Loc) -> str:
@@ -190,12 +192,36 @@ def _merge_preset(
     except UnknownPresetError as exc:
         issues.append(CaseIssue(file, key_path((*loc, "preset")), str(exc), name))
         return section
-    merged = copy.deepcopy(preset.values)
-    for key in merged:
+    return _merge_tables(section, preset.tables(), loc, prov, (preset.file, preset.name))
+
+
+def _merge_tables(
+    section: dict[str, Any], values: dict[str, Any], loc: Loc, prov: dict, origin: tuple
+) -> dict[str, Any]:
+    """Preset ``values`` under the case's ``section``; sub-tables merged key by key.
+
+    A sub-table whose ``kind`` the case sets to another value than the preset's
+    takes nothing from the preset (its keys belong to the preset's kind).
+    """
+    merged = copy.deepcopy(values)
+    for key, value in values.items():
+        own = section.get(key)
         if key not in section:
-            prov[(*loc, key)] = (preset.file, preset.name)
+            for leaf in _leaves(value, (*loc, key)):
+                prov[leaf] = origin
+        elif isinstance(value, dict) and isinstance(own, dict):
+            if "kind" in own and own["kind"] != value.get("kind"):
+                continue
+            section = {**section, key: _merge_tables(own, value, (*loc, key), prov, origin)}
     merged.update(section)
     return merged
+
+
+def _leaves(value: Any, loc: Loc) -> list[Loc]:
+    """Key paths of the values in ``value`` (itself unless it is a table)."""
+    if not isinstance(value, dict):
+        return [loc]
+    return [leaf for k, v in value.items() for leaf in _leaves(v, (*loc, k))]
 
 
 def apply_presets(
@@ -208,7 +234,7 @@ def apply_presets(
     for section, default in DEFAULT_PRESETS.items():
         if section not in data:
             data[section] = {"preset": default}
-    for section in ("electrolyte", "kinetics", "interface", "separator"):
+    for section in ("electrolyte", "kinetics", "interface", "separator", "chemistry"):
         if isinstance(data.get(section), dict):
             data[section] = _merge_preset(data[section], section, (section,), prov, issues, file)
     if isinstance(data.get("coatings"), list):

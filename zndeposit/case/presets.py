@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -21,6 +22,7 @@ CATEGORY_FILES: dict[str, str] = {
     "interface": "interfaces.toml",
     "coatings": "coatings.toml",
     "separator": "separators.toml",
+    "chemistry": "chemistry.toml",
 }
 
 #: preset applied when a case omits the whole section
@@ -35,8 +37,10 @@ class Preset:
         name: table name, e.g. ``"ZnSO4_2M"``.
         category: case section it fills, e.g. ``"electrolyte"``.
         file: the TOML file it is defined in.
-        values: the values, as written (strings with units).
-        sources: key -> source text (paper or handbook, with confidence tag).
+        values: the values, as written (strings with units); keys of sub-tables dotted,
+            e.g. ``"hydrogen.alpha"`` (:meth:`tables` nests them again).
+        sources: key -> source text (paper or handbook, with confidence tag); keys of
+            sub-tables dotted, e.g. ``"hydrogen.alpha"``.
     """
 
     name: str
@@ -44,6 +48,17 @@ class Preset:
     file: Path
     values: dict[str, object] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, Any]:
+        """The values with dotted keys nested again into sub-tables (as in a case file)."""
+        out: dict[str, Any] = {}
+        for dotted, value in self.values.items():
+            *parents, key = dotted.split(".")
+            node = out
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[key] = value
+        return out
 
 
 class UnknownPresetError(KeyError):
@@ -71,8 +86,20 @@ def presets(category: str) -> dict[str, Preset]:
         data = tomllib.load(fh)
     out = {}
     for name, table in data.items():
-        values = {k: v for k, v in table.items() if k != "sources"}
-        out[name] = Preset(name, category, path, values, dict(table.get("sources", {})))
+        values = _dotted({k: v for k, v in table.items() if k != "sources"})
+        sources = {k: str(v) for k, v in _dotted(table.get("sources", {})).items()}
+        out[name] = Preset(name, category, path, values, sources)
+    return out
+
+
+def _dotted(table: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """Values of sub-tables (``[X.hydrogen]``) under dotted keys (``"hydrogen.alpha"``)."""
+    out: dict[str, object] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from zndeposit.case.chemistry_schema import Chemistry
 from zndeposit.case.quantity import (
     Concentration,
     CurrentDensity,
@@ -403,10 +404,12 @@ class ProtocolStep(Section):
 class Control(Section):
     """Galvanostatic, potentiostatic or a protocol of galvanostatic steps (plate, rest, strip)."""
 
-    mode: Literal["galvanostatic", "potentiostatic", "protocol"] = Field(
+    mode: Literal["galvanostatic", "potentiostatic", "protocol", "open_circuit"] = Field(
         "galvanostatic",
-        description="constant current, constant electrode potential, or a protocol: the "
-        "galvanostatic [[control.steps]] one after the other (docs/protocols.md)",
+        description="constant current, constant electrode potential, a protocol: the "
+        "galvanostatic [[control.steps]] one after the other (docs/protocols.md), or "
+        "open_circuit: a rest at zero net current for duration (Zn corrodes while hydrogen "
+        "evolves; needs [chemistry], docs/chemistry.md)",
     )
     current_density: CurrentDensity(gt=0) | None = Field(
         None, description="plating current density (galvanostatic)"
@@ -442,6 +445,19 @@ class Control(Section):
                 problems.append("current_density/capacity apply to galvanostatic control only")
             if self.duration is None:
                 problems.append("potentiostatic control needs duration")
+        elif self.mode == "open_circuit":
+            given = [
+                k
+                for k in ("current_density", "capacity", "potential")
+                if getattr(self, k) is not None
+            ]
+            if given:
+                problems.append(
+                    f"{', '.join(given)} do(es) not apply to mode = 'open_circuit' (zero net "
+                    'current): give only duration, e.g. duration = "1 h"'
+                )
+            if self.duration is None:
+                problems.append('open_circuit control needs duration, e.g. duration = "1 h"')
         else:
             if not self.steps:
                 problems.append(
@@ -480,6 +496,13 @@ class Control(Section):
         return list(self.steps) * (self.repeat or 1)
 
     @property
+    def held_current_density(self) -> float | None:
+        """Net current density held first, A/m^2 (0: open circuit; None: potentiostatic)."""
+        if self.mode == "protocol":
+            return self.protocol[0].current_density if self.protocol else None
+        return 0.0 if self.mode == "open_circuit" else self.current_density
+
+    @property
     def run_time(self) -> float:
         """Duration of the run, s (capacity / current when given as a capacity)."""
         if self.mode == "protocol":
@@ -507,6 +530,7 @@ class Case(Section):
     electrolyte: Electrolyte
     kinetics: Kinetics
     interface: Interface
+    chemistry: Chemistry | None = None
     control: Control
     mesh: MeshSettings = Field(default_factory=MeshSettings)
     numerics: Numerics = Field(default_factory=Numerics)

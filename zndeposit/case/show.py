@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zndeposit.case.chemistry import chemistry_lines
 from zndeposit.case.derived import Derived, derive
 from zndeposit.case.load import LoadedCase
 from zndeposit.case.resolve import resolved_toml
@@ -46,7 +47,9 @@ def derived_lines(d: Derived) -> list[str]:
         f"({fq(d.conductivity_reference, 'S/m', 'mS/cm')})",
         f"limiting current              {fq(d.limiting_current, 'A/m^2', 'mA/cm^2')}",
     ]
-    if d.applied_current is not None:
+    if d.applied_current == 0.0:
+        lines.append("applied current               0 (open circuit: zero net current)")
+    elif d.applied_current is not None:
         ratio = d.applied_current / d.limiting_current
         lines.append(
             f"applied current               {fq(d.applied_current, 'A/m^2', 'mA/cm^2')}"
@@ -109,7 +112,9 @@ def show_text(loaded: LoadedCase, dendrite_height: float | None = None) -> str:
     if sources:
         parts += ["# sources of preset values", *sources, ""]
     parts += [f"# {w}" for w in loaded.warnings]
-    parts += derived_lines(derive(loaded.case))
+    derived = derive(loaded.case)
+    parts += derived_lines(derived)
+    parts += chemistry_lines(loaded.case, derived)
     parts += size_lines(loaded.case, dendrite_height)
     return "\n".join(parts) + "\n"
 
