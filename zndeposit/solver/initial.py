@@ -80,6 +80,8 @@ def set_initial_state(
         current = case.control.current_density
     elif case.control.mode == "protocol":  # the first step's current (0: a rest)
         current = case.control.protocol[0].current_density
+    elif case.control.mode == "open_circuit":
+        current = 0.0
     else:
         limit = limiting_current if math.isfinite(limiting_current) else 1e6
         current = estimate_current(case.control.potential, p, resistance, counter, limit)

@@ -75,13 +75,7 @@ class ModelSettings:
     @classmethod
     def from_case(cls, case: Case, derived: Derived | None = None) -> ModelSettings:
         """The settings of a validated case."""
-        try:  # TEMP until the case layer lands
-            from zndeposit.case.chemistry import chemistry_parameters
-        except ImportError:
-
-            def chemistry_parameters(case: object, d: object) -> None:
-                return None
-
+        from zndeposit.case.chemistry import chemistry_parameters
         from zndeposit.case.derived import derive
         from zndeposit.physics.parameters import model_parameters
 
@@ -99,7 +93,7 @@ class ModelSettings:
         if ctl.mode == "protocol":  # the first step's; the stepper sets the others
             current = float(d.protocol[0].current_density)
         else:
-            current = float(ctl.current_density) if galv else 0.0
+            current = float(ctl.held_current_density or 0.0) if galv else 0.0
         return cls(
             params=p, width=case.domain.width, galvanostatic=galv,
             current_density=current,
