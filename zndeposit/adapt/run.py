@@ -42,7 +42,7 @@ def enable_adaptivity(sim: Any, case: Case, run_dir: Path) -> MeshAdaptor:
             adaptor, sim.model, lambda m: m.set_initial_state(case, sim.derived)
         )
         stepper.replace_model(first)
-        stepper.deposit0 = first.deposited()
+        stepper.reset_references()
     stepper.after_step.append(AdaptiveStepping(adaptor))
     return adaptor
 

@@ -107,7 +107,7 @@ class SaltMeasure:
     def __init__(self, model: Transferable, top_y: float | None) -> None:
         p, co = model.params, model.coefficients
         mesh = model.space.mesh
-        xi, u, _ = ufl.split(model.w)
+        xi, u = ufl.split(model.w)[:2]
         p1 = model.space.sub(1).collapse()[0]
         self.weight = dolfinx.fem.Function(p1)
         self.weight.x.array[:] = 1.0

@@ -217,6 +217,15 @@ class Stepper:
         if destroy_old and old is not model:
             old.destroy()
 
+    def reset_references(self) -> None:
+        """Take the model's present state as the t = 0 reference (deposit, chemistry inventories).
+
+        For a model replaced before the first step (the initial mesh adaptation).
+        """
+        self.deposit0 = self.model.deposited()
+        if self.model.chemistry_measures is not None:
+            self.ledger = ChemistryLedger(self.model.chemistry_measures.inventories())
+
     def add_checkpoint_hook(
         self, name: str, get: Callable[[], Any], put: Callable[[Any], None]
     ) -> None:
