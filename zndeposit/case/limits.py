@@ -141,6 +141,14 @@ CELLS_PER_H2 = 2.3
 BASE_MEMORY = 280e6
 #: memory per unknown (three P1 fields, MUMPS LU of a 2D mesh; 4.1-4.4 kB measured), bytes
 MEMORY_PER_UNKNOWN = 4500.0
+#: P1 unknowns per mesh node: xi, u = ln c, psi; with [chemistry] also v (proton excess)
+#: and the ZHS volume fraction
+UNKNOWNS_PER_NODE = 3
+CHEMISTRY_UNKNOWNS_PER_NODE = 5
+#: fields per node in a snapshot (xi, c, c_anion, phi, reaction_rate, current); with
+#: [chemistry] also pH, c_hydroxide, zhs and her_rate
+OUTPUT_FIELDS = 6
+CHEMISTRY_OUTPUT_FIELDS = 10
 #: output bytes per node and output, an upper bound (a VTU snapshot of the 6 fields, float32 +
 #: zlib, with its mesh: 77 B per node measured on a 1k-node mesh; VTX is no longer written)
 OUTPUT_BYTES_PER_NODE = 200.0
@@ -249,7 +257,7 @@ class Cost:
 
     Attributes:
         cells: triangles of the mesh.
-        unknowns: degrees of freedom (3 P1 fields).
+        unknowns: degrees of freedom (3 P1 fields per node, 5 with ``[chemistry]``).
         outputs: output times.
         min_steps: run time / dt_max, the fewest time steps.
         memory: peak memory of one serial run, bytes.
@@ -285,6 +293,11 @@ def _graded(h: float, hmax: float, g: float, room: float) -> float:
     ramp = min(room, (hmax - h) / g)
     cells = (1.0 / h - 1.0 / (h + g * ramp)) / g
     return cells + max(0.0, room - ramp) / hmax**2
+
+
+def unknowns_per_node(case: Case) -> int:
+    """P1 unknowns per mesh node: 3 (xi, u, psi), 5 with ``[chemistry]`` (also v and the ZHS)."""
+    return CHEMISTRY_UNKNOWNS_PER_NODE if case.chemistry is not None else UNKNOWNS_PER_NODE
 
 
 def estimate_cost(case: Case) -> Cost:
@@ -323,12 +336,17 @@ def estimate_cost(case: Case) -> Cost:
         hf = min(max(m.fibre_size or d / 6.0, h), hmax)
         fibres = min(4e5, (1 - sep.porosity) * dom.width * sep.thickness / (math.pi * d * d / 4))
         cells += fibres * 4 * math.pi * d / hf * (1 + math.log(max(hmax / hf, 1.0)) / GRADING)
-    unknowns = 3 * (cells / 2 + dom.width / h)
+    nodes = cells / 2 + dom.width / h
+    per_node = unknowns_per_node(case)
+    unknowns = per_node * nodes
     run_time = case.control.run_time
     out = case.output
     outputs = run_time / out.interval if out.interval else float(out.count)
-    memory = BASE_MEMORY + MEMORY_PER_UNKNOWN * unknowns
-    output_bytes = OUTPUT_BYTES_PER_NODE * unknowns / 3 * (outputs + 1)
+    # the LU factors of a coupled P1 system grow with the square of the fields per node,
+    # so the memory per unknown grows with their number (3 fields: MEMORY_PER_UNKNOWN)
+    memory = BASE_MEMORY + MEMORY_PER_UNKNOWN * per_node / UNKNOWNS_PER_NODE * unknowns
+    fields = CHEMISTRY_OUTPUT_FIELDS if case.chemistry is not None else OUTPUT_FIELDS
+    output_bytes = OUTPUT_BYTES_PER_NODE * fields / OUTPUT_FIELDS * nodes * (outputs + 1)
     return Cost(cells, unknowns, outputs, run_time / case.numerics.dt_max, memory, output_bytes)
 
 

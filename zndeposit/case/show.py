@@ -125,7 +125,8 @@ TRIANGLE_AREA = math.sqrt(3.0) / 4.0
 #: span of the interface band 0.02 < xi < 0.98 of the tanh profile, in interface widths
 #: (2 atanh(0.96) x 2 l, l = width / (2 ln 9))
 BAND_SPAN_WIDTHS = 4.0 * math.atanh(0.96) / (2.0 * math.log(9.0))
-#: unknowns per mesh node (xi, u = ln c, psi)
+#: unknowns per mesh node (xi, u = ln c, psi; with [chemistry] also v and the ZHS:
+#: :func:`zndeposit.case.limits.unknowns_per_node`)
 UNKNOWNS_PER_NODE = 3
 #: measured deviation of the adaptive estimate from the adapted meshes of
 #: tests/unit/test_show_unknowns.py (docs/adaptivity.md, "Expected size")
@@ -143,7 +144,7 @@ class SizeEstimate:
         band: thickness of the fine band around the interface, m.
         cells: triangles.
         nodes: mesh nodes (about half the triangles).
-        unknowns: ``UNKNOWNS_PER_NODE`` x nodes.
+        unknowns: unknowns per node (3, 5 with ``[chemistry]``) x nodes.
     """
 
     interface_length: float
@@ -208,7 +209,9 @@ def adaptive_estimate(case: Case, dendrite_height: float = 0.0) -> SizeEstimate:
     coarse = max(width * height - covered, 0.0) / (TRIANGLE_AREA * h_max * h_max)
     cells = near + coarse
     nodes = cells / 2.0
-    return SizeEstimate(length, h, h_max, band, cells, nodes, UNKNOWNS_PER_NODE * nodes)
+    from zndeposit.case.limits import unknowns_per_node
+
+    return SizeEstimate(length, h, h_max, band, cells, nodes, unknowns_per_node(case) * nodes)
 
 
 def size_lines(case: Case, dendrite_height: float | None = None) -> list[str]:
