@@ -5,9 +5,10 @@ evaluates exactly at the pixel centres (:func:`zndeposit.viz.extract.sample_fiel
 so it needs no OpenGL and no display, and PDF/SVG keep the interface contour,
 outlines, streamlines, scale bar and text as vectors over an embedded image.
 
-Electrolyte fields (c, c_anion, phi, current) are shown only in the electrolyte
-(xi < 0.5); the metal is painted in :data:`METAL_COLOUR`, so every panel shows
-the deposit's shape. Holes of the mesh (resolved fibres) are :data:`HOLE_COLOUR`.
+Electrolyte fields (c, c_anion, phi, current; pH, c_hydroxide, zhs) are shown
+only in the electrolyte (xi < 0.5); the metal is painted in :data:`METAL_COLOUR`,
+so every panel shows the deposit's shape. Holes of the mesh (resolved fibres) are
+:data:`HOLE_COLOUR`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from zndeposit.geometry import tags
 from zndeposit.io.snapshots import Snapshot
 from zndeposit.viz import style
+from zndeposit.viz.chemistry import chemistry_limits, field_colormap
 from zndeposit.viz.extract import (
     Interface,
     Window,
@@ -46,8 +48,10 @@ __all__ = [
 
 #: colour of Zn metal (xi >= 0.5) behind electrolyte fields
 METAL_COLOUR = "#A6A6A6"
-#: fields defined in the electrolyte only
-ELECTROLYTE_FIELDS = ("c", "c_anion", "phi", "current")
+#: fields defined in the electrolyte only (the chemistry ones only in runs with [chemistry])
+ELECTROLYTE_FIELDS = ("c", "c_anion", "phi", "current", "pH", "c_hydroxide", "zhs")
+#: fields measured on the interface band (0.1 < xi < 0.9)
+INTERFACE_FIELDS = ("reaction_rate", "her_rate")
 Vectors = Literal["streamlines", "glyphs", "none"]
 
 
@@ -67,7 +71,8 @@ def data_range(
     """Colour limits of ``field`` over snapshots: fixed ones, or min/max where it is shown.
 
     Electrolyte fields count only nodes with xi < 0.5; ``window`` (um) restricts
-    to the nodes inside it. ``reaction_rate`` counts the nodes of the interface band.
+    to the nodes inside it. ``reaction_rate`` and ``her_rate`` count the nodes of the
+    interface band; pH and ZHS limits come from :func:`~zndeposit.viz.chemistry.chemistry_limits`.
     """
     fs = style.FIELD_STYLES[field]
     if fs.limits is not None:
@@ -82,10 +87,13 @@ def data_range(
             keep &= (pts[:, 1] >= window.y0) & (pts[:, 1] <= window.y1)
         if field in ELECTROLYTE_FIELDS:
             keep &= xi < 0.5
-        elif field == "reaction_rate":
+        elif field in INTERFACE_FIELDS:
             keep &= (xi > 0.1) & (xi < 0.9)
         if keep.any():
             lo, hi = min(lo, float(values[keep].min())), max(hi, float(values[keep].max()))
+    special = chemistry_limits(field, lo, hi)
+    if special is not None:
+        return special
     if not math.isfinite(lo):
         return (0.0, 1.0)
     if field in ("current", "reaction_rate"):
@@ -240,7 +248,8 @@ def draw_panel(
     Args:
         ax: target axes; its box should have the aspect of ``window``.
         snap: the snapshot.
-        field: ``xi``, ``c``, ``c_anion``, ``phi``, ``current`` (magnitude) or ``reaction_rate``.
+        field: ``xi``, ``c``, ``c_anion``, ``phi``, ``current`` (magnitude), ``reaction_rate``
+            or a chemistry field (``pH``, ``c_hydroxide``, ``zhs``, ``her_rate``).
         window: area shown, um.
         limits: colour limits in display units (default: :func:`data_range`).
         pixels: ``(ny, nx)`` of the field image (default: from the axes size at 300 dpi).
@@ -273,7 +282,7 @@ def draw_panel(
         values = np.ma.masked_array(np.ma.getdata(values), hole | metal)
     lo, hi = limits if limits is not None else data_range([snap], field, window)
     norm = Normalize(lo, hi, clip=True)
-    cmap = mpl.colormaps[fs.cmap]
+    cmap = field_colormap(field, lo, hi) if field == "pH" else mpl.colormaps[fs.cmap]
     ax.imshow(
         _rgba(values, cmap, norm, paint),
         extent=window.extent,

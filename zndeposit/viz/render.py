@@ -16,7 +16,7 @@ import numpy as np
 
 from zndeposit.io.snapshots import Snapshot
 from zndeposit.metrics.registry import ELECTROLYTE_BAND, lookup
-from zndeposit.viz import figures, plots, rate_figure, style
+from zndeposit.viz import chemistry, chemistry_plots, figures, plots, rate_figure, style
 from zndeposit.viz.extract import Window
 from zndeposit.viz.panel import Vectors, time_text
 from zndeposit.viz.run_data import RunData, load_run
@@ -24,7 +24,14 @@ from zndeposit.viz.run_data import RunData, load_run
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FigureItem", "render_run", "series_figures", "snapshot_figures", "time_tag"]
+__all__ = [
+    "FigureItem",
+    "available_fields",
+    "render_run",
+    "series_figures",
+    "snapshot_figures",
+    "time_tag",
+]
 
 
 @dataclass
@@ -105,6 +112,49 @@ def snapshot_figures(
             f"{when}: (a) on the ξ = 0.5 line, (b) against arc length.",
             fig,
         )
+    for name, caption, fig in chemistry.chemistry_figures(snap, tag, when, whole, dpi):
+        yield FigureItem(name, caption, fig)
+
+
+def available_fields(snap: Snapshot) -> list[str]:
+    """The fields of a snapshot that ``render --field`` can draw (styled ones, in style order)."""
+    data = set(snap.mesh.point_data) | set(snap.mesh.cell_data)
+    return [f for f in style.FIELD_STYLES if f in data]
+
+
+def field_figures(
+    snap: Snapshot,
+    fields: Sequence[str],
+    *,
+    window: Window | None = None,
+    vectors: Vectors = "streamlines",
+    dpi: int = style.DPI,
+) -> Iterator[FigureItem]:
+    """One figure per field in ``fields`` (``render --field``), whole domain or ``window``.
+
+    Raises:
+        ValueError: a field the snapshot does not hold (e.g. ``pH`` of a run without
+            ``[chemistry]``), naming the fields it has.
+    """
+    have = available_fields(snap)
+    missing = [f for f in fields if f not in have]
+    if missing:
+        hint = (
+            " (pH, c_hydroxide, zhs and her_rate are written only by runs with [chemistry])"
+            if set(missing) & set(chemistry.CHEMISTRY_FIELDS)
+            else ""
+        )
+        raise ValueError(
+            f"no field {', '.join(repr(f) for f in missing)} in this run{hint}; "
+            f"its fields: {', '.join(have)}"
+        )
+    tag, when = time_tag(snap.t), _stamp(snap)
+    for field in fields:
+        fig, _ = figures.field_figure(
+            snap, field, view=window or "domain", vectors=vectors, dpi=dpi
+        )
+        fs = style.FIELD_STYLES[field]
+        yield FigureItem(f"{fs.short}_{tag}", f"{fs.label} at {when}.", fig)
 
 
 def sequence_snapshots(run: RunData, count: int = 4) -> list[Snapshot]:
@@ -145,6 +195,8 @@ def series_figures(runs: Sequence[RunData], *, dpi: int = style.DPI) -> Iterator
         "per interface area, porosity × local rate) against capacity.",
         plots.focusing_plot(runs),
     )
+    for name, caption, fig in chemistry_plots.chemistry_series(runs):
+        yield FigureItem(name, caption, fig)
     if not many and runs[0].has_snapshots and len(runs[0].index.entries) > 1:
         fig, _ = figures.sequence_figure(sequence_snapshots(runs[0]), dpi=dpi)
         yield FigureItem(
@@ -165,6 +217,7 @@ def render_run(
     vectors: Vectors = "streamlines",
     movie: bool = True,
     fps: float = 6.0,
+    fields: Sequence[str] | None = None,
 ) -> list[Path]:
     """Write every figure of a run (``zndeposit render``).
 
@@ -179,9 +232,14 @@ def render_run(
         vectors: ``"streamlines"``, ``"glyphs"`` or ``"none"`` for the ionic current.
         movie: also write ``growth.mp4`` and ``growth.gif``.
         fps: frames per second of the animation.
+        fields: draw only these fields (one figure each, at the chosen outputs), no
+            metrics plots and no animation.
 
     Returns:
         The written files.
+
+    Raises:
+        ValueError: ``fields`` names a field the run has no snapshots of.
     """
     from zndeposit.viz.animate import write_animation
 
@@ -189,19 +247,33 @@ def render_run(
     out = Path(out_dir) if out_dir is not None else run.path / "figures"
     formats = ("png", vector_format) if vector_format else ("png",)
     written: list[Path] = []
+    if fields:
+        if not run.has_snapshots:
+            raise ValueError(f"{run.path} has no field snapshots: no field can be drawn")
+        with style.journal_style():
+            for snap in _chosen(run, times, capacities):
+                for item in field_figures(snap, fields, window=window, vectors=vectors):
+                    written += style.save_figure(item.figure, out / item.name, formats)
+        return written
     with style.journal_style():
         for item in series_figures([run]):
             written += style.save_figure(item.figure, out / item.name, formats)
         if run.has_snapshots:
-            snaps = [run.snapshot(t) for t in times or ()]
-            snaps += [run.snapshot_at_capacity(q) for q in capacities or ()]
-            snaps = list({s.index: s for s in snaps or [run.snapshot()]}.values())
-            for snap in snaps:
+            for snap in _chosen(run, times, capacities):
                 for item in snapshot_figures(run, snap, window=window, vectors=vectors):
                     written += style.save_figure(item.figure, out / item.name, formats)
     if movie and run.has_snapshots:
         written += write_animation(run, out / "growth", fps=fps, view=window or "interface")
     return written
+
+
+def _chosen(
+    run: RunData, times: Sequence[float] | None, capacities: Sequence[float] | None
+) -> list[Snapshot]:
+    """The outputs nearest the times (s) and capacities (mAh/cm^2) asked for, else the last."""
+    snaps = [run.snapshot(t) for t in times or ()]
+    snaps += [run.snapshot_at_capacity(q) for q in capacities or ()]
+    return list({s.index: s for s in snaps or [run.snapshot()]}.values())
 
 
 def add_render_arguments(p: Any) -> None:
@@ -229,6 +301,14 @@ def add_render_arguments(p: Any) -> None:
         choices=["streamlines", "glyphs", "none"],
         default="streamlines",
         help="how the ionic current is drawn (default: streamlines)",
+    )
+    p.add_argument(
+        "--field",
+        action="append",
+        metavar="NAME",
+        help="draw only this field (repeatable; e.g. xi, c, phi, current, reaction_rate, and "
+        "with [chemistry] pH, zhs, c_hydroxide, her_rate): one figure per field and output, "
+        "no metrics plots, no animation",
     )
     p.add_argument("--no-movie", action="store_true", help="skip growth.mp4 and growth.gif")
     p.add_argument("--fps", type=float, default=6.0, help="animation frames per second (default 6)")
@@ -279,6 +359,7 @@ def render_command(args: Any) -> int:
         vectors=args.vectors,
         movie=not args.no_movie,
         fps=args.fps,
+        fields=args.field,
     )
     for path in paths:
         print(path)

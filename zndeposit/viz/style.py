@@ -143,6 +143,38 @@ FIELD_STYLES: dict[str, FieldStyle] = {
         "reaction_rate",
         "$i_\\mathrm{dep}$",
     ),
+    # side chemistry (runs with [chemistry] only; colour scales: zndeposit.viz.chemistry)
+    "pH": FieldStyle("pH", "pH", DIMENSIONLESS, "RdBu", 1.0, None, "ph", "pH"),
+    "c_hydroxide": FieldStyle(
+        "c_hydroxide",
+        "OH$^{-}$ concentration",
+        "nmol L$^{-1}$",
+        "viridis",
+        unit_factor("mol/L", "nmol/L"),
+        None,
+        "hydroxide",
+        "$c_{\\mathrm{OH^{-}}}$",
+    ),
+    "zhs": FieldStyle(
+        "zhs",
+        "ZHS volume fraction",
+        DIMENSIONLESS,
+        "magma",
+        1.0,
+        None,
+        "zhs",
+        "$\\phi_\\mathrm{ZHS}$",
+    ),
+    "her_rate": FieldStyle(
+        "her_rate",
+        "Local HER current",
+        "mA cm$^{-2}$",
+        "inferno",
+        1.0,
+        None,
+        "her_rate",
+        "$i_\\mathrm{HER}$",
+    ),
 }
 
 #: plain metrics-CSV units -> mathtext for labels
@@ -155,6 +187,7 @@ _UNIT_TEXT = {
     "mA/cm^2": "mA cm$^{-2}$",
     "mAh/cm^2": "mAh cm$^{-2}$",
     "mol/L": "mol L$^{-1}$",
+    "uL/cm^2": "\u00b5L cm$^{-2}$",
 }
 
 
