@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from zndeposit.report.chemistry import add_chemistry
 from zndeposit.report.html import (
     REPORT_DPI,
     Link,
@@ -87,7 +88,7 @@ def figure_sections(
         if len(runs) == 1 and with_fields:
             run = runs[0]
             for item in snapshot_figures(run, run.snapshot(time), dpi=REPORT_DPI):
-                wide = item.name.startswith(("fields", "reaction_rate"))
+                wide = item.name.startswith(("fields", "reaction_rate", "chemistry"))
                 blocks.append(
                     figure_block(
                         item.figure, item.caption, name=item.name, vector=vector, wide=wide
@@ -124,7 +125,8 @@ def figure_sections(
                 item.caption,
                 name=item.name,
                 vector=vector,
-                wide=item.name in ("electrode_potential", "morphology", "sequence"),
+                wide=item.name
+                in ("electrode_potential", "morphology", "sequence", "side_reactions"),
             )
             for item in series_figures(runs, dpi=REPORT_DPI)
         ]
@@ -222,6 +224,7 @@ def build_report(
     if movie:
         sections.append(animation_section(runs))
     sections += [metrics_section(runs), checks_section(runs), run_info_section(runs)]
+    add_chemistry(sections, runs)  # runs with [chemistry] only; others unchanged
     page_title = title or (runs[0].title if single else f"Comparison of {len(runs)} runs")
     subtitle = str(runs[0].path) if single else ", ".join(r.label for r in runs)
     return write_page(out_path, page_title, sections, subtitle=subtitle)
