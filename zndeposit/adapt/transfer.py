@@ -13,9 +13,9 @@ interface). Both are then restored by a one-parameter correction each:
   that the salt stored in the pore liquid, integral(porosity s_d c+) with the
   solver's lumped quadrature, equals its value before.
 
-With side chemistry two more: the proton excess integral(porosity s_d
-(c_H - c_OH)) by v += delta_v on the same nodes (monotone in v: d q / d v =
-c_H + c_OH > 0), and the ZHS by one factor on its content. SO4 2- follows
+With side chemistry two more: the proton excess integral(porosity s_d q),
+q = c_H - c_OH (an unknown itself), by q += delta_q on the same nodes, and
+the ZHS by one factor on its content. SO4 2- follows
 from electroneutrality, so it is restored with Zn2+ and the proton excess.
 
 The scalar equations are solved by secant iterations to round-off
@@ -205,14 +205,14 @@ def transfer_state(old: Transferable, new: Transferable, top_y: float | None) ->
 
 
 def _restore_chemistry(old: Any, new: Any, weight: np.ndarray) -> None:
-    """Restore the proton excess (shift of v on the weighted nodes) and the ZHS (a factor)."""
+    """Restore the proton excess (shift of q on the weighted nodes) and the ZHS (a factor)."""
     before = old.chemistry_measures.inventories()
     measures = new.chemistry_measures
-    v = new.dofs[3]
-    v0 = new.w.x.array[v].copy()
+    q = new.dofs[3]
+    q0 = new.w.x.array[q].copy()
 
     def excess(shift: float) -> float:
-        new.w.x.array[v] = v0 + shift * weight
+        new.w.x.array[q] = q0 + shift * weight
         return measures.inventories()["excess"]
 
     scale = max(abs(before["excess"]), abs(before["zinc"]) * 1e-12)

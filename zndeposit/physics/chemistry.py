@@ -2,9 +2,12 @@
 
 Extra unknowns beside (xi, u, psi), scaled like the rest of the model:
 
-- v = ln(c_H / c_H,bulk): the proton unknown; c_OH = K_w / c_H (water
-  auto-ionisation at equilibrium), so the conserved combination is the
-  proton excess q = c_H - c_OH, transported by N_q = N_H - N_OH;
+- q / c_H,bulk: the proton excess q = c_H - c_OH, the quantity water
+  auto-ionisation conserves. With c_H c_OH = K_w (equilibrium) it fixes both
+  ions, c_H = (q + sqrt(q^2 + 4 K_w))/2 (evaluated without cancellation on
+  either side of neutral). Unlike ln c_H, q enters the storage linearly and
+  its transport N_q = N_H - N_OH is a non-degenerate diffusion, D_eff between
+  D_OH and D_H, also across pH 7, where c_H + c_OH is smallest;
 - n_p: ZHS per total volume / c_bulk (no transport; a rate law at every node).
 
 Zn2+ keeps u = ln(c_Zn / c_bulk); SO4 2- follows from electroneutrality,
@@ -14,10 +17,10 @@ are scaled by c_bulk; fluxes N/c_bulk are in m/s.
 Fluxes (e = porosity/tortuosity times the ZHS blocking of the pores, Bruggeman):
 
     N_Zn  = -e D_Zn  c_Zn  (grad u + 2 grad psi)
-    N_H   = -e D_H   c_H   (grad v + grad psi)
-    N_OH  = +e D_OH  c_OH  (grad v + grad psi)
+    N_H   = -e D_H   (grad c_H  + c_H  grad psi),  grad c_H = c_H/(c_H + c_OH) grad q
+    N_OH  = -e D_OH  (grad c_OH - c_OH grad psi),  grad c_OH = grad c_H - grad q
     N_SO4 = -e D_SO4 (grad c_SO4 - 2 c_SO4 grad psi),
-        grad c_SO4 = c_Zn grad u + (c_H + c_OH)/2 grad v
+        grad c_SO4 = c_Zn grad u + grad q / 2
     i / (F c_bulk) = 2 N_Zn + N_H - N_OH - 2 N_SO4
 
 Hydrogen evolution (cathodic Tafel, per unit interface area, A/m^2, < 0):
@@ -30,7 +33,7 @@ takes one proton excess per electron (2 H+ + 2 e- -> H2 and
 2 H2O + 2 e- -> H2 + 2 OH- alike). ZHS, Zn4(OH)6SO4, forms at a bounded rate
 per liquid volume
 
-    R_p = k_p (Omega - 1)/(Omega + 1)  (x n_p/(n_p + n_min) when dissolving),
+    R_p = k_p (Omega - 1)/(Omega + 1)  (x n_p/(|n_p| + n_min) when dissolving, smoothly),
     ln Omega = 4 ln a_Zn + ln a_SO4 - 6 ln a_H - ln K
 
 taking 4 Zn2+, 1 SO4 2- and 6 OH- (adding 6 to the proton excess) per unit.
@@ -56,7 +59,7 @@ from zndeposit.physics.species import (
 from zndeposit.physics.transport import salt
 
 #: smallest scaled ZHS content that still dissolves at the full rate (n_p / c_bulk)
-DISSOLVE_FLOOR = 1e-9
+DISSOLVE_FLOOR = 1e-6
 #: bound of the Tafel exponent (Newton overshoots only; i_H <= i0 e^30)
 HER_EXPONENT_CAP = 30.0
 #: smallest liquid left between ZHS (transport factor floor)
@@ -74,18 +77,33 @@ class Species:
     excess: ufl.core.expr.Expr  # q = c_H - c_OH
     zhs: ufl.core.expr.Expr  # n_p
     grad_u: ufl.core.expr.Expr
-    grad_v: ufl.core.expr.Expr
+    grad_excess: ufl.core.expr.Expr  # grad q / c_bulk
+    log_proton: ufl.core.expr.Expr  # ln(c_H / c_H,bulk)
 
 
-def species(chem: ChemistryParameters, u: object, v: object, n_p: object, c_bulk: float) -> Species:
-    """The four ions from the unknowns u, v and the ZHS content n_p (all scaled by c_bulk)."""
+def proton_ratio(chem: ChemistryParameters, q: object) -> object:
+    """c_H / c_H,bulk for the scaled proton excess q / c_H,bulk (> 0 for any q)."""
+    k = chem.kw / chem.c_proton_bulk**2  # (c_OH / c_H) at the bulk pH
+    root = ufl.sqrt(q * q + 4 * k)
+    return ufl.conditional(ufl.ge(q, 0.0), (q + root) / 2, 2 * k / (root - q))
+
+
+def bulk_excess(chem: ChemistryParameters) -> float:
+    """The scaled proton excess of the bulk, (c_H - c_OH) / c_H,bulk."""
+    return 1.0 - chem.kw / chem.c_proton_bulk**2
+
+
+def species(chem: ChemistryParameters, u: object, q: object, n_p: object, c_bulk: float) -> Species:
+    """The four ions from u, the scaled proton excess q and the ZHS content n_p (/ c_bulk)."""
     zn = salt(u)
-    proton = (chem.c_proton_bulk / c_bulk) * salt(v)
-    hydroxide = (chem.c_hydroxide_bulk / c_bulk) * salt(-v)
-    sulfate = zn + 0.5 * (proton - hydroxide)
-    return Species(
-        zn, proton, hydroxide, sulfate, proton - hydroxide, n_p, ufl.grad(u), ufl.grad(v)
-    )
+    h_scale = chem.c_proton_bulk / c_bulk
+    ratio = proton_ratio(chem, q)
+    proton = h_scale * ratio
+    hydroxide = h_scale * (chem.kw / chem.c_proton_bulk**2) / ratio
+    excess = h_scale * q
+    sulfate = zn + 0.5 * excess
+    grad_q = h_scale * ufl.grad(q)
+    return Species(zn, proton, hydroxide, sulfate, excess, n_p, ufl.grad(u), grad_q, ufl.ln(ratio))
 
 
 def zhs_volume_fraction(chem: ChemistryParameters, sp: Species, c_bulk: float) -> object:
@@ -120,17 +138,20 @@ def ion_fluxes(
     chem: ChemistryParameters,
 ) -> IonFluxes:  # fmt: skip
     """Nernst-Planck fluxes of the four ions; ``effective`` includes the pore factor."""
-    drive_h = sp.grad_v + grad_psi
+    grad_h = sp.proton / (sp.proton + sp.hydroxide) * sp.grad_excess
+    grad_oh = grad_h - sp.grad_excess
     n_zn = -effective * d_zn * sp.zn * (sp.grad_u + 2 * grad_psi)
-    n_h = -effective * chem.d_proton * sp.proton * drive_h
-    n_oh = effective * chem.d_hydroxide * sp.hydroxide * drive_h
-    grad_so4 = sp.zn * sp.grad_u + 0.5 * (sp.proton + sp.hydroxide) * sp.grad_v
+    n_h = -effective * chem.d_proton * (grad_h + sp.proton * grad_psi)
+    n_oh = -effective * chem.d_hydroxide * (grad_oh - sp.hydroxide * grad_psi)
+    grad_so4 = sp.zn * sp.grad_u + 0.5 * sp.grad_excess
     n_so4 = -effective * d_so4 * (grad_so4 - 2 * sp.sulfate * grad_psi)
     current = 2 * n_zn + n_h - n_oh - 2 * n_so4
     return IonFluxes(n_zn, n_h - n_oh, n_so4, current)
 
 
-def her_current(chem: ChemistryParameters, v: object, f_eta_metal: object, free: object) -> object:
+def her_current(
+    chem: ChemistryParameters, sp: Species, f_eta_metal: object, free: object
+) -> object:
     """Hydrogen evolution current density per interface area, A/m^2 (< 0, cathodic).
 
     ``f_eta_metal`` = F (E - phi)/(R T) (psi_E - psi); ``free``: 1 - theta.
@@ -139,32 +160,40 @@ def her_current(chem: ChemistryParameters, v: object, f_eta_metal: object, free:
     total = i0_p + i0_w
     if total <= 0.0:
         return ufl.as_ufl(0.0)
-    mix = (i0_p / total) * salt(v) + i0_w / total  # 1 at the bulk pH
+    mix = (i0_p / total) * ufl.exp(sp.log_proton) + i0_w / total  # 1 at the bulk pH
     exponent = ufl.ln(mix) - chem.her_alpha * (f_eta_metal - chem.f * chem.hydrogen_offset)
     return -total * free * ufl.exp(soft_clip(exponent, HER_EXPONENT_CAP))
 
 
-def zhs_log_saturation(
-    chem: ChemistryParameters, sp: Species, u: object, v: object, c_bulk: float
-) -> object:
+def zhs_log_saturation(chem: ChemistryParameters, sp: Species, u: object, c_bulk: float) -> object:
     """The log saturation ln Omega of ZHS (> 0 supersaturated), from the scaled ions."""
     ln_g = math.log(chem.activity_coefficient)
     ln_zn = u + math.log(c_bulk / MOLAR) + ln_g
     ln_so4 = ufl.ln(ufl.max_value(sp.sulfate, 1e-300)) + math.log(c_bulk / MOLAR) + ln_g
-    ln_h = v + math.log(chem.c_proton_bulk / MOLAR)
+    ln_h = sp.log_proton + math.log(chem.c_proton_bulk / MOLAR)
     return (
         ZHS_ZINC * ln_zn + ZHS_SULFATE * ln_so4 - ZHS_HYDROXIDE * ln_h
         - chem.zhs_log_k * math.log(10.0)
     )  # fmt: skip
 
 
-def zhs_rate(chem: ChemistryParameters, sp: Species, u: object, v: object, c_bulk: float) -> object:
-    """Precipitation rate of ZHS per liquid volume / c_bulk, 1/s (< 0 dissolving)."""
+def zhs_rate(chem: ChemistryParameters, sp: Species, u: object, c_bulk: float) -> object:
+    """Precipitation rate of ZHS per liquid volume / c_bulk, 1/s (< 0 dissolving).
+
+    k tanh(ln Omega / 2) = k (Omega - 1)/(Omega + 1), times a switch that is 1
+    when supersaturated and the share of ZHS available, n_p / (|n_p| + n_min),
+    when dissolving. The switch is smooth in ln Omega (tanh of 4 ln Omega) and
+    the availability in n_p (C1 at 0; a Newton iterate below 0 is pushed
+    back): a hard switch at Omega = 1 where no ZHS is left is a kink at exactly
+    the state the solution seeks at the edge of a precipitate, and Newton
+    stalled there (a 2 x 8 um strip at 10 mA/cm^2: dt cut to 1e-6 s at
+    t = 0.15 s; smooth: no rejected step).
+    """
     if not chem.precipitate:
         return ufl.as_ufl(0.0)
-    ln_omega = zhs_log_saturation(chem, sp, u, v, c_bulk)
+    ln_omega = zhs_log_saturation(chem, sp, u, c_bulk)
     bounded = ufl.tanh(0.5 * ln_omega)  # (Omega - 1)/(Omega + 1)
-    have = ufl.max_value(sp.zhs, 0.0)
-    available = have / (have + DISSOLVE_FLOOR)
-    rate = (chem.zhs_rate / c_bulk) * bounded
-    return ufl.conditional(ufl.gt(ln_omega, 0.0), rate, rate * available)
+    available = sp.zhs / (abs(sp.zhs) + DISSOLVE_FLOOR)
+    supersaturated = 0.5 * (1.0 + ufl.tanh(4.0 * ln_omega))
+    switch = supersaturated + (1.0 - supersaturated) * available
+    return (chem.zhs_rate / c_bulk) * bounded * switch

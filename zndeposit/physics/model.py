@@ -138,7 +138,7 @@ def interfacial_bv(
 
 
 def unknowns(w: object) -> tuple[object, object, object]:
-    """(xi, u, psi) of the mixed unknown (the side chemistry's v and n_p follow them)."""
+    """(xi, u, psi) of the mixed unknown (the side chemistry's q and n_p follow them)."""
     parts = ufl.split(w)
     return parts[0], parts[1], parts[2]
 
@@ -170,7 +170,7 @@ def build_forms(
         counter_i0: exchange current density of a Zn counter electrode on the top
             boundary, A/m^2; None for a reservoir (Dirichlet conditions).
         chem: side chemistry (four ions, hydrogen evolution, ZHS), or None for the
-            binary salt; the mixed unknown then has five components (xi, u, psi, v, n_p).
+            binary salt; the mixed unknown then has five components (xi, u, psi, q, n_p).
     """
     xi, u, psi = unknowns(st.w)
     xi_n, u_n, _ = unknowns(st.w_n)
@@ -207,20 +207,20 @@ def build_forms(
         res_zn, res_q = species_residuals(p, st, co, chem, dep, v_c, v_q, ms.dx, ms.dx_lumped)
         res_psi = _charge_residual(p, st, co, dep, v_psi, ms.dx, ms.dx_lumped, chem)
         # ZHS per total volume: a rate law at every node
-        zhs = chm.zhs_rate(chem, sp, u, unknown(st.w, 3), p.c_bulk)  # per liquid volume
+        zhs = chm.zhs_rate(chem, sp, u, p.c_bulk)  # per liquid volume
         res_p = ((sp.zhs - unknown(st.w_n, 4)) - dt * eps * s_d * zhs) * v_p * ms.dx_lumped
         res_c = res_zn + (p.c_bulk / chem.c_proton_bulk) * res_q + res_p
         chem_out = ChemistryOutputs(
             her_current=chm.her_current(
-                chem, unknown(st.w, 3), st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk)
+                chem, sp, st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk)
             ),
             her_volume=(p.faraday * p.c_bulk) * eps * _her_source(p, st, chem),
-            ph=-(unknown(st.w, 3) + math.log(chem.c_proton_bulk / 1000.0)) / math.log(10.0),
+            ph=-(sp.log_proton + math.log(chem.c_proton_bulk / 1000.0)) / math.log(10.0),
             hydroxide=p.c_bulk * sp.hydroxide,
             zhs_fraction=chm.zhs_volume_fraction(chem, sp, p.c_bulk),
             zhs_content=p.c_bulk * sp.zhs,
             free_area=chm.free_area(chem, sp, p.c_bulk),
-            zhs_log_saturation=chm.zhs_log_saturation(chem, sp, u, unknown(st.w, 3), p.c_bulk),
+            zhs_log_saturation=chm.zhs_log_saturation(chem, sp, u, p.c_bulk),
         )
     # phase field
     if sharp:  # weighted by porosity: conserves integral(porosity xi) across regions too
@@ -313,7 +313,7 @@ def species_residuals(
     s_d_n = 1 - itf.h(xi_n) + p.metal_share
     sp, sp_n = _species(p, st.w, chem), _species(p, st.w_n, chem)
     ions = _ion_fluxes(p, st.w, co, chem)
-    zhs = chm.zhs_rate(chem, sp, u, unknown(st.w, 3), p.c_bulk)  # per liquid volume
+    zhs = chm.zhs_rate(chem, sp, u, p.c_bulk)  # per liquid volume
     rho = p.rho_m / p.c_bulk
     res_zn = eps * (s_d * sp.zn - s_d_n * sp_n.zn) * v_zn * dx_lumped
     res_zn += -dt * s_d * ufl.dot(ions.zn, ufl.grad(v_zn)) * dx
@@ -326,7 +326,7 @@ def species_residuals(
 
 
 def unknown(w: object, i: int) -> object:
-    """Component i of the mixed unknown (3: v = ln(c_H/c_H,bulk), 4: n_p)."""
+    """Component i of the mixed unknown (3: q / c_H,bulk, the proton excess; 4: n_p)."""
     return ufl.split(w)[i]
 
 
@@ -344,7 +344,7 @@ def _her_source(p: ModelParameters, st: ModelState, chem: ChemistryParameters) -
     """w(xi) i_H / (F c_bulk): hydrogen evolution per volume of porosity, scaled, 1/s (< 0)."""
     xi, _, psi = unknowns(st.w)
     sp = _species(p, st.w, chem)
-    i_h = chm.her_current(chem, unknown(st.w, 3), st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk))
+    i_h = chm.her_current(chem, sp, st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk))
     return itf.reaction_weight(xi, p.length) * i_h / (p.faraday * p.c_bulk)
 
 

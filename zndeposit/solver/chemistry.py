@@ -27,7 +27,17 @@ from zndeposit.physics.model import (
 )
 
 if TYPE_CHECKING:
+    from zndeposit.physics.species import ChemistryParameters
     from zndeposit.solver.model import DepositionModel
+
+
+def proton_ratio(chem: ChemistryParameters, q: np.ndarray) -> np.ndarray:
+    """c_H / c_H,bulk of nodal scaled proton excesses q / c_H,bulk (NumPy, no cancellation)."""
+    k = chem.kw / chem.c_proton_bulk**2
+    q = np.asarray(q, dtype=float)
+    root = np.sqrt(q * q + 4 * k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q >= 0, (q + root) / 2, 2 * k / (root - q))
 
 
 class ChemistryMeasures:
@@ -83,7 +93,7 @@ class ChemistryMeasures:
         self._forms["supply_zinc"] = dolfinx.fem.form(cb * res_zn)
         self._forms["supply_excess"] = dolfinx.fem.form(cb * res_q)
         self._ph_expr = out.ph
-        self._v_dofs = model.dofs[3]
+        self._q_dofs = model.dofs[3]
         self._u_dofs = model.dofs[1]
         self._xi_dofs = model.dofs[0]
 
@@ -106,9 +116,9 @@ class ChemistryMeasures:
     def interface_ph(self) -> tuple[float, float, float]:
         """(min, max, reaction-weighted mean) of the pH at the interface (nodes 0.1 < xi < 0.9)."""
         arr = self.model.w.x.array
-        xi, v = arr[self._xi_dofs], arr[self._v_dofs]
+        xi, q = arr[self._xi_dofs], arr[self._q_dofs]
         chem = self.chem
-        ph = -(v + np.log(chem.c_proton_bulk / 1000.0)) / np.log(10.0)
+        ph = -np.log10(proton_ratio(chem, q) * chem.c_proton_bulk / 1000.0)
         sel = ph[(xi > 0.1) & (xi < 0.9)]
         lo = self.comm.allreduce(float(sel.min(initial=np.inf)), op=MPI.MIN)
         hi = self.comm.allreduce(float(sel.max(initial=-np.inf)), op=MPI.MAX)
@@ -129,11 +139,9 @@ class ChemistryMeasures:
         """Reject a state with SO4 2- <= 0 at a node (electroneutrality out of reach)."""
         arr = self.model.w.x.array
         chem, cb = self.chem, self.model.params.c_bulk
-        u, v = arr[self._u_dofs], arr[self._v_dofs]
+        u, q = arr[self._u_dofs], arr[self._q_dofs]
         with np.errstate(over="ignore"):
-            c_h = chem.c_proton_bulk * np.exp(np.minimum(v, 700.0))
-            c_oh = chem.kw / np.maximum(c_h, 1e-300)
-            sulfate = cb * np.exp(np.minimum(u, 700.0)) + 0.5 * (c_h - c_oh)
+            sulfate = cb * np.exp(np.minimum(u, 700.0)) + 0.5 * chem.c_proton_bulk * q
         ok = bool(np.all(sulfate > 0.0))
         if not self.comm.allreduce(int(ok), op=MPI.MIN):
             return "guard: SO4 2- would be negative (OH- beyond the ions to balance it)"

@@ -34,6 +34,7 @@ from zndeposit.errors import SolverError
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
 from zndeposit.geometry.mesh import MeshData
+from zndeposit.physics.interface import reaction_weight
 from zndeposit.physics.model import (
     Measures,
     ModelState,
@@ -62,8 +63,8 @@ U_STEP, PSI_STEP = 3.0, 5.0
 DEPOSIT_QUADRATURE_DEGREE = 6
 #: names of the nodal fields of :meth:`DepositionModel.get_state`, in mixed-space order
 FIELDS = ("xi", "u", "psi")
-#: with side chemistry: v = ln(c_H/c_H,bulk) and n_p = ZHS per total volume / c_bulk
-CHEMISTRY_FIELDS = ("v", "zhs")
+#: with side chemistry: q = (c_H - c_OH) / c_H,bulk and n_p = ZHS per total volume / c_bulk
+CHEMISTRY_FIELDS = ("q", "zhs")
 
 
 def p1_node_index(space: dolfinx.fem.FunctionSpace) -> np.ndarray:
@@ -194,6 +195,8 @@ class DepositionModel:
                 ufl.dx(domain=mesh, subdomain_data=near_top, metadata=lumped)(1),
             )  # fmt: skip
         self._node_index: np.ndarray | None = None
+        self._electrode_current: Any = None
+        self._predict = False
         self._collector_dofs: np.ndarray | None = None
         #: the .msh file this mesh was loaded from (checkpoints reference it), if any
         self.mesh_file: Path | None = None
@@ -202,13 +205,17 @@ class DepositionModel:
     # ------------------------------------------------------------------ set-up
     def _step_limits(self) -> list[tuple[np.ndarray, float]]:
         """Newton update bounds per field: u (and v) by U_STEP, psi by PSI_STEP."""
-        limits = [(self.dofs[1], U_STEP), (self.dofs[2], PSI_STEP)]
-        if self.chemistry is not None:
-            limits.append((self.dofs[3], U_STEP))
-        return limits
+        return [(self.dofs[1], U_STEP), (self.dofs[2], PSI_STEP)]
+
+    def _bulk_excess(self) -> float:
+        """The scaled proton excess of the bulk (side chemistry)."""
+        from zndeposit.physics.chemistry import bulk_excess
+
+        assert self.chemistry is not None
+        return bulk_excess(self.chemistry)
 
     def _reservoir_bcs(self, ft: dolfinx.mesh.MeshTags) -> list[dolfinx.fem.DirichletBC]:
-        """C = c_bulk (u = 0), phi = 0 (and the bulk pH, v = 0) on the top facets (reservoir)."""
+        """C = c_bulk (u = 0), phi = 0 (and the bulk pH) on the top facets (reservoir)."""
         facets = ft.find(tags.FACET_TAGS[tags.TOP])
         bcs = []
         for i in (1, 2, 3) if self.chemistry is not None else (1, 2):
@@ -216,7 +223,7 @@ class DepositionModel:
             collapsed, _ = sub.collapse()
             dofs = dolfinx.fem.locate_dofs_topological((sub, collapsed), 1, facets)
             g = dolfinx.fem.Function(collapsed)
-            g.x.array[:] = 0.0
+            g.x.array[:] = 0.0 if i < 3 else self._bulk_excess()
             bcs.append(dolfinx.fem.dirichletbc(g, dofs, sub))
         return bcs
 
@@ -248,6 +255,10 @@ class DepositionModel:
         psi_e0 = set_initial_state(
             self.w, case, self.params, derived.conductivity, derived.limiting_current
         )
+        if self.chemistry is not None:  # the bulk pH, no ZHS
+            self.w.x.array[self.dofs[3]] = self._bulk_excess()
+            self.w.x.array[self.dofs[4]] = 0.0
+            self.w.x.scatter_forward()
         self._accept_state(psi_e0 if self.galvanostatic else None)
 
     def set_state_from(
@@ -261,13 +272,17 @@ class DepositionModel:
     ) -> None:
         """Set xi, u, psi from functions of the coordinates (3 x N array, m) and E (V).
 
-        With side chemistry also v = ln(c_H/c_H,bulk) and the ZHS content n_p / c_bulk
-        (None: the bulk pH and no ZHS).
+        With side chemistry also v = ln(c_H/c_H,bulk) (set as the proton excess q) and
+        the ZHS content n_p / c_bulk (None: the bulk pH and no ZHS).
         """
         fns: list = [xi, u, psi]
         if self.chemistry is not None:
-            zero = lambda x: np.zeros(x.shape[1])  # noqa: E731
-            fns += [v or zero, zhs or zero]
+            k = self.chemistry.kw / self.chemistry.c_proton_bulk**2
+            ln_h = v or (lambda x: np.zeros(x.shape[1]))
+            fns += [
+                lambda x: np.exp(ln_h(x)) - k * np.exp(-ln_h(x)),
+                zhs or (lambda x: np.zeros(x.shape[1])),
+            ]
         for i, fn in enumerate(fns):
             sub, dofs = self.space.sub(i).collapse()
             x = sub.tabulate_dof_coordinates().T
@@ -355,9 +370,56 @@ class DepositionModel:
         """Applied current density, A/m^2 (> 0 plates, < 0 strips, 0 rests; galvanostatic)."""
         return float(self.applied_current.value)
 
-    def set_applied_current(self, current: float) -> None:
-        """Hold the next steps to ``current`` (A/m^2) instead (a protocol's step change)."""
+    def set_applied_current(self, current: float, *, predict: bool = False) -> None:
+        """Hold the next steps to ``current`` (A/m^2) instead (a protocol's step change).
+
+        ``predict``: at the next :meth:`solve`, first move E to where the interfacial
+        currents of the present state add up to the new current
+        (:meth:`predict_potential`), so Newton starts near the jump of E a change of
+        current makes (no double-layer capacitance).
+        """
         self.applied_current.value = float(current)
+        self._predict = predict  # at the next solve: the outputs of now keep the solved E
+
+    def predict_potential(self) -> None:
+        """Set E so that the interfacial currents at the present fields give the applied one.
+
+        Bisection in psi_E = F E/(R T) within +-40 (about +-1 V) of its value on the
+        electrode current integral(porosity w(xi) (i_Zn + i_H)) / width, which falls
+        monotonically with E (collective). Without a sign change E is left alone.
+        """
+        if not self.galvanostatic:
+            return
+        if self._electrode_current is None:
+            f, p = self.forms, self.params
+            xi = ufl.split(self.w)[0]
+            local = f.interfacial_current
+            if f.chemistry is not None:
+                local = local + f.chemistry.her_current
+            weight = reaction_weight(xi, p.length) * self.coefficients.porosity
+            lumped = {"quadrature_rule": "vertex", "quadrature_degree": 1}
+            dx = ufl.dx(domain=self.mesh, metadata=lumped)
+            self._electrode_current = dolfinx.fem.form(-weight * local * dx)
+        target = self.current_density * self.width
+
+        def excess(psi_e: float) -> float:
+            self.psi_e.x.array[:] = psi_e
+            value = dolfinx.fem.assemble_scalar(self._electrode_current)
+            return float(self.comm.allreduce(value, op=MPI.SUM)) - target
+
+        start = float(self.system.global_values[0])
+        lo, hi = start - 40.0, start + 40.0
+        f_lo, f_hi = excess(lo), excess(hi)
+        if not (f_lo > 0.0 > f_hi):
+            self.psi_e.x.array[:] = start
+            return
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            if excess(mid) > 0.0:
+                lo = mid
+            else:
+                hi = mid
+        self.psi_e.x.array[:] = 0.5 * (lo + hi)
 
     # ---------------------------------------------------------------- measures
     def metal_at_collector(self) -> float:
@@ -421,9 +483,14 @@ class DepositionModel:
             SolverError: PETSc or a form evaluation failed (not mere divergence).
         """
         self.dt.value = dt
+        if self._predict:  # until a step with the new current converged
+            self.predict_potential()
         if self.galvanostatic:
             self.offset.value = constraint_offset(self.params, dt, self.current_density, self.width)
-        return self.system.solve()
+        result = self.system.solve()
+        if result.converged:
+            self._predict = False
+        return result
 
     def guard_failure(self) -> str | None:
         """Which guard rejects a converged step (None: all pass; collective)."""

@@ -300,11 +300,11 @@ class Stepper:
         proto = self.settings.protocol
         return proto[min(self.segment, len(proto) - 1)] if proto else None
 
-    def _apply_segment(self) -> None:
-        """Hold the model to the current protocol step's current."""
+    def _apply_segment(self, *, predict: bool = False) -> None:
+        """Hold the model to the current protocol step's current (``predict``: move E too)."""
         seg = self.protocol_step
         if seg is not None and self.model.galvanostatic:
-            self.model.set_applied_current(seg.current_density)
+            self.model.set_applied_current(seg.current_density, predict=predict)
 
     def _end_of_segment(self) -> None:
         """After an accepted step: log a finished protocol step, switch to the next one."""
@@ -325,7 +325,7 @@ class Stepper:
         if self.segment + 1 < len(self.settings.protocol):
             self.segment += 1
             self.segment_start_passed = self.passed
-            self._apply_segment()
+            self._apply_segment(predict=True)  # E jumps with the current: start Newton there
             ctl = self.controller
             ctl.dt = min(max(self.settings.dt_initial, ctl.dt_min), ctl.dt_max)  # a new start
             ctl._saved_dt = None
