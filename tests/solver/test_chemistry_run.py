@@ -107,8 +107,11 @@ def test_rest_after_plating_corrodes_at_the_mixed_potential(tmp_path):
     # at rest the corrosion current is the HER current and the metal is lost at that rate
     assert np.all(m["corrosion_current"][rest] > 0)
     np.testing.assert_allclose(m["corrosion_current"][rest], m["her_current"][rest])
-    zn = m["zn_deposited"][rest]
-    assert zn[-1] < zn[0]  # mAh/cm^2
+    end = np.flatnonzero(m["step"] == 1)[-1]  # the row at the end of plating
+    lost = m["zn_deposited"][end] - m["zn_deposited"][-1]  # mAh/cm^2
+    assert lost > 0  # the metal corroded at rest
+    # net charge 0 at rest: the charge the metal lost is the charge H2 took
+    assert m["h2_charge"][-1] - m["h2_charge"][end] == pytest.approx(lost, rel=1e-8)
     for key in BALANCES:
         assert np.nanmax(m[key]) < 1e-9, key
 
