@@ -12,8 +12,9 @@ periodic strip, with the side chemistry of docs/chemistry.md. The cases:
 - ``plate_10_additive`` / ``rest_additive``: an additive or coating that
   lowers the water activity at the interface to 0.3 and the HER exchange
   currents ten-fold, with ``her9`` as the untreated reference;
-- ``nucleus_her9``: a 1.5 um Zn nucleus on a 10 um strip at 10 mA/cm^2 with
-  the ten-fold HER, for the morphology under partial ZHS coverage.
+- ``nucleus_her9`` / ``nucleus_her8``: a 1.5 um Zn nucleus on a 10 um strip at
+  10 mA/cm^2 with ten and a hundred times the HER (the latter above the
+  literature range), for the morphology under partial ZHS coverage.
 
 Usage::
 
@@ -80,6 +81,8 @@ NUCLEUS = '[[anode.nuclei]]\nx = "5 um"\nradius = "1.5 um"\nshape = "semicircle"
 DEFAULT_HER = (1e-10, 1e-11, 1.0)
 HER9 = (1e-9, 1e-10, 1.0)
 ADDITIVE = (1e-10, 1e-11, 0.3)
+#: a stress case above the literature range, to see ZHS cover part of the surface
+HER8 = (1e-8, 1e-9, 1.0)
 
 
 def plate(current: float) -> str:
@@ -100,6 +103,7 @@ CASES = {
     "rest_her9": ("rest 2 h, HER x10", REST, HER9, 2, "", 120),
     "rest_additive": ("rest 2 h, additive", REST, ADDITIVE, 2, "", 120),
     "nucleus_her9": ("nucleus, 10 mA/cm^2, HER x10", plate(10), HER9, 10, NUCLEUS, 10),
+    "nucleus_her8": ("nucleus, 10 mA/cm^2, HER x100", plate(10), HER8, 10, NUCLEUS, 10),
 }
 
 
