@@ -12,9 +12,11 @@ periodic strip, with the side chemistry of docs/chemistry.md. The cases:
 - ``plate_10_additive`` / ``rest_additive``: an additive or coating that
   lowers the water activity at the interface to 0.3 and the HER exchange
   currents ten-fold, with ``her9`` as the untreated reference;
-- ``nucleus_her9`` / ``nucleus_her8``: a 1.5 um Zn nucleus on a 10 um strip at
-  10 mA/cm^2 with ten and a hundred times the HER (the latter above the
-  literature range), for the morphology under partial ZHS coverage.
+- ``nucleus_her8`` / ``nucleus_her8_additive``: a 1.5 um Zn nucleus on a
+  6 x 40 um strip, 0.1 mAh/cm^2 at 10 mA/cm^2, with a hundred times the HER
+  (above the literature range, so that ZHS forms within the run), without and
+  with the additive (ten times less proton reduction, water activity 0.3):
+  the morphology under partial ZHS coverage.
 
 Usage::
 
@@ -46,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASE = """title = "{title}"
 [domain]
 width = "{width} um"
-height = "105 um"
+height = "{height} um"
 sides = "periodic"
 [anode]
 thickness = "5 um"
@@ -77,12 +79,14 @@ dt_max = "{dt_max} s"
 count = 24
 snapshots = {snapshots}
 """
-NUCLEUS = '[[anode.nuclei]]\nx = "5 um"\nradius = "1.5 um"\nshape = "semicircle"'
+NUCLEUS = '[[anode.nuclei]]\nx = "3 um"\nradius = "1.5 um"\nshape = "semicircle"'
 DEFAULT_HER = (1e-10, 1e-11, 1.0)
 HER9 = (1e-9, 1e-10, 1.0)
 ADDITIVE = (1e-10, 1e-11, 0.3)
 #: a stress case above the literature range, to see ZHS cover part of the surface
 HER8 = (1e-8, 1e-9, 1.0)
+#: the additive on it: ten times less proton reduction, water activity 0.3
+HER8_ADDITIVE = (1e-9, 1e-10, 0.3)
 
 
 def plate(current: float) -> str:
@@ -92,6 +96,8 @@ def plate(current: float) -> str:
 
 
 REST = 'mode = "open_circuit"\nduration = "2 h"'
+#: the nucleus strips: 0.1 mAh/cm^2 at 10 mA/cm^2 under a 40 um layer (a shorter study)
+NUCLEUS_PLATE = 'mode = "galvanostatic"\ncurrent_density = "10 mA/cm^2"\ncapacity = "0.1 mAh/cm^2"'
 #: name -> (title, control, HER (i0_p, i0_w, a_w), width um, nucleus, dt_max s)
 CASES = {
     "plate_1": ("bare Zn, 1 mA/cm^2", plate(1), DEFAULT_HER, 2, "", 60),
@@ -102,8 +108,15 @@ CASES = {
     "rest": ("rest 2 h", REST, DEFAULT_HER, 2, "", 120),
     "rest_her9": ("rest 2 h, HER x10", REST, HER9, 2, "", 120),
     "rest_additive": ("rest 2 h, additive", REST, ADDITIVE, 2, "", 120),
-    "nucleus_her9": ("nucleus, 10 mA/cm^2, HER x10", plate(10), HER9, 10, NUCLEUS, 10),
-    "nucleus_her8": ("nucleus, 10 mA/cm^2, HER x100", plate(10), HER8, 10, NUCLEUS, 10),
+    "nucleus_her8": ("nucleus, HER x100", NUCLEUS_PLATE, HER8, 6, NUCLEUS, 2),
+    "nucleus_her8_additive": (
+        "nucleus, HER x100, additive",
+        NUCLEUS_PLATE,
+        HER8_ADDITIVE,
+        6,
+        NUCLEUS,
+        2,
+    ),
 }
 
 
@@ -112,6 +125,7 @@ def case_text(name: str) -> str:
     title, control, (i0_p, i0_w, a_w), width, nucleus, dt_max = CASES[name]
     return BASE.format(
         title=f"Side chemistry study: {title}", width=width, nucleus=nucleus,
+        height=40 if nucleus else 105,
         i0_p=f"{i0_p:g}", i0_w=f"{i0_w:g}", a_w=a_w, control=control, dt_max=dt_max,
         snapshots="true" if nucleus else "false",
     )  # fmt: skip
@@ -158,7 +172,7 @@ def table(runs: Path, out: Path) -> None:
             f"{final(r, 'her_current') * 1e3:.3g} | {final(r, 'h2_volume'):.3g} | "
             f"{final(r, 'coulombic_efficiency'):.4f} | {final(r, 'ph_interface_mean'):.2f} / "
             f"{float(np.nanmax(r['ph_interface_max'])):.2f} | "
-            f"{final(r, 'zhs_thickness') * 1e3:.3g} | {final(r, 'zhs_coverage'):.3f} | "
+            f"{max(final(r, 'zhs_thickness') * 1e3, 0.0):.2g} | {final(r, 'zhs_coverage'):.2g} | "
             f"{final(r, 'corrosion_current') * 1e3:.3g} | {bal:.1e} |"
         )
     _figure_ph(data, out)
@@ -179,7 +193,9 @@ def _figure_ph(data: dict[str, dict[str, np.ndarray]], out: Path) -> None:
             for i, (name, r) in enumerate(data.items()):
                 if not name.startswith(kind):
                     continue
-                ax.plot(r["t"] / 60, r[key] * factor, label=name, **line_style(i))
+                y = r[key] * factor
+                y = np.where(np.abs(y) < 1e-9, 0.0, y)  # round-off of "no ZHS" (1e-50 nm)
+                ax.plot(r["t"] / 60, y, label=name, **line_style(i))
             ax.set_xlabel(axis_label("Time", "min"))
             ax.set_ylabel(axis_label(label, unit))
             if ax.get_lines():
