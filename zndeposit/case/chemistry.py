@@ -148,14 +148,25 @@ def chemistry_issues(case: Case, file: str) -> list[CaseIssue]:
     """
     chem, el, ctl = case.chemistry, case.electrolyte, case.control
     if chem is None:
+        stray = [
+            CaseIssue(
+                file,
+                f"coatings[{i}].hydrogen_factor",
+                "has no effect without a [chemistry] section (no hydrogen evolution)",
+                c.hydrogen_factor,
+                "warning",
+            )
+            for i, c in enumerate(case.coatings)
+            if c.hydrogen_factor is not None
+        ]
         if ctl.mode != "open_circuit":
-            return []
+            return stray
         msg = (
             "at open circuit without side reactions nothing happens (Zn stays at its "
             "equilibrium potential): add a [chemistry] section (hydrogen evolution, "
             "docs/chemistry.md) or apply a current"
         )
-        return [CaseIssue(file, "control.mode", msg, ctl.mode, "warning")]
+        return [*stray, CaseIssue(file, "control.mode", msg, ctl.mode, "warning")]
     out: list[CaseIssue] = []
     h, p = chem.hydrogen, chem.precipitate
     if el.kind == "solid" and h.enabled:

@@ -50,6 +50,7 @@ class Region:
         transference_number: Zn2+ transference number, -.
         ambipolar_diffusivity: salt diffusivity in the pore liquid, m^2/s.
         kinetic_factor: multiplier on i0 where Zn grows into the region, -.
+        hydrogen_factor: multiplier on the HER exchange currents in the region, -.
     """
 
     name: str
@@ -67,6 +68,7 @@ class Region:
     transference_number: float
     ambipolar_diffusivity: float
     kinetic_factor: float
+    hydrogen_factor: float = 1.0
 
     @property
     def thickness(self) -> float:
@@ -189,7 +191,9 @@ def ambipolar(dp: float, dm: float, cp: float, cm: float, zp: int, zm: int) -> f
     return (zp**2 * cp + zm**2 * cm) * dp * dm / (zp**2 * cp * dp + zm**2 * cm * dm)
 
 
-def _region(name: str, y0: float, y1: float, layer: PorousLayer, case: Case, kf: float) -> Region:
+def _region(
+    name: str, y0: float, y1: float, layer: PorousLayer, case: Case, kf: float, hf: float = 1.0
+) -> Region:
     el = case.electrolyte
     zp, zm = el.cation_valence, el.anion_valence
     d_el = reference_diffusivities(el)
@@ -219,6 +223,7 @@ def _region(name: str, y0: float, y1: float, layer: PorousLayer, case: Case, kf:
         transference_number=mob_p / (mob_p + mob_m),
         ambipolar_diffusivity=ambipolar(dp, dm, cp, cm, zp, zm),
         kinetic_factor=kf,
+        hydrogen_factor=hf,
     )
 
 
@@ -229,7 +234,15 @@ def region_stack(case: Case) -> tuple[Region, ...]:
     n = len(case.coatings)
     for i, coat in enumerate(case.coatings):
         out.append(
-            _region(tags.coating_name(i, n), y, y + coat.thickness, coat, case, coat.kinetic_factor)
+            _region(
+                tags.coating_name(i, n),
+                y,
+                y + coat.thickness,
+                coat,
+                case,
+                coat.kinetic_factor,
+                coat.hydrogen_factor or 1.0,
+            )
         )
         y += coat.thickness
     if case.gap is not None:

@@ -185,6 +185,13 @@ class Coating(PorousLayer):
     kinetic_factor: float = Field(
         1.0, gt=0, description="multiplier on i0 where Zn grows into this layer"
     )
+    hydrogen_factor: float | None = Field(
+        None,
+        gt=0,
+        description="[chemistry]: multiplier on the hydrogen-evolution exchange currents where "
+        "the interface lies in this layer (a coating that catalyses or suppresses HER; "
+        "unset: 1)",
+    )
 
 
 class Gap(Section):

@@ -211,10 +211,9 @@ def build_forms(
         res_p = ((sp.zhs - unknown(st.w_n, 4)) - dt * eps * s_d * zhs) * v_p * ms.dx_lumped
         res_c = res_zn + (p.c_bulk / chem.c_proton_bulk) * res_q + res_p
         chem_out = ChemistryOutputs(
-            her_current=chm.her_current(
-                chem, sp, st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk)
-            ),
-            her_volume=(p.faraday * p.c_bulk) * eps * _her_source(p, st, chem),
+            her_current=co.hydrogen
+            * chm.her_current(chem, sp, st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk)),
+            her_volume=(p.faraday * p.c_bulk) * eps * _her_source(p, st, co, chem),
             ph=-(sp.log_proton + math.log(chem.c_proton_bulk / 1000.0)) / math.log(10.0),
             hydroxide=p.c_bulk * sp.hydroxide,
             zhs_fraction=chm.zhs_volume_fraction(chem, sp, p.c_bulk),
@@ -259,7 +258,7 @@ def build_forms(
         change = dxi if sharp else itf.deposit_measure(xi) - itf.deposit_measure(xi_n)
         constraint = scale * p.n * rho * eps * change * ms.dx_deposit
         if chem is not None:  # the electrode current includes hydrogen evolution
-            constraint += -scale * dt * eps * _her_source(p, st, chem) * ms.dx_lumped
+            constraint += -scale * dt * eps * _her_source(p, st, co, chem) * ms.dx_lumped
     return ModelForms(
         residual=residual,
         constraint=constraint,
@@ -320,7 +319,7 @@ def species_residuals(
     res_zn += eps * (rho * dep + ZHS_ZINC * dt * s_d * zhs) * v_zn * dx_lumped
     res_q = eps * (s_d * sp.excess - s_d_n * sp_n.excess) * v_q * dx_lumped
     res_q += -dt * s_d * ufl.dot(ions.excess, ufl.grad(v_q)) * dx
-    her = _her_source(p, st, chem)
+    her = _her_source(p, st, co, chem)
     res_q += -dt * eps * (her + ZHS_HYDROXIDE * s_d * zhs) * v_q * dx_lumped
     return res_zn, res_q
 
@@ -340,12 +339,14 @@ def _ion_fluxes(
     return chm.ion_fluxes(sp, ufl.grad(psi), effective, co.d_plus, co.d_minus, chem)
 
 
-def _her_source(p: ModelParameters, st: ModelState, chem: ChemistryParameters) -> object:
+def _her_source(
+    p: ModelParameters, st: ModelState, co: RegionCoefficients, chem: ChemistryParameters
+) -> object:
     """w(xi) i_H / (F c_bulk): hydrogen evolution per volume of porosity, scaled, 1/s (< 0)."""
     xi, _, psi = unknowns(st.w)
     sp = _species(p, st.w, chem)
     i_h = chm.her_current(chem, sp, st.psi_e - psi, chm.free_area(chem, sp, p.c_bulk))
-    return itf.reaction_weight(xi, p.length) * i_h / (p.faraday * p.c_bulk)
+    return itf.reaction_weight(xi, p.length) * co.hydrogen * i_h / (p.faraday * p.c_bulk)
 
 
 def _deposition(
@@ -427,7 +428,7 @@ def _charge_residual(
     flux = -st.dt * s_d * ufl.dot(cur, ufl.grad(v)) * dx
     source = p.n * co.porosity * rho * dep * v * dx_lumped
     if chem is not None:
-        source += -st.dt * co.porosity * _her_source(p, st, chem) * v * dx_lumped
+        source += -st.dt * co.porosity * _her_source(p, st, co, chem) * v * dx_lumped
     return flux + source
 
 

@@ -42,6 +42,7 @@ class RegionCoefficients:
         fixed_charge: X / c_bulk.
         d_plus, d_minus: pore-liquid diffusivities, m^2/s.
         kinetic: multiplier on i0 of the region.
+        hydrogen: multiplier on the HER exchange currents of the region (side chemistry).
         symmetric: True for z+ = -z- salts (Donnan closed form available).
         nu: -z+/z-, anions per cation of the neutral salt.
     """
@@ -54,6 +55,7 @@ class RegionCoefficients:
     kinetic: object
     symmetric: bool
     nu: float
+    hydrogen: object = 1.0
 
 
 def salt(u: ufl.core.expr.Expr) -> ufl.core.expr.Expr:

@@ -14,13 +14,13 @@ from zndeposit.physics.transport import RegionCoefficients
 def region_coefficients(
     mesh: dolfinx.mesh.Mesh, cell_tags: dolfinx.mesh.MeshTags, p: ModelParameters
 ) -> RegionCoefficients:
-    """DG0 porosity, porosity/tortuosity, X/c_bulk, D+, D-, kinetic factor per cell.
+    """DG0 porosity, porosity/tortuosity, X/c_bulk, D+, D-, kinetic and HER factors per cell.
 
     The anode region (initially metal) takes the bulk electrolyte's values, so
     stripped metal would leave ordinary electrolyte behind.
     """
     space = dolfinx.fem.functionspace(mesh, ("DG", 0))
-    names = ["porosity", "effective", "fixed_charge", "d_plus", "d_minus", "kinetic"]
+    names = ["porosity", "effective", "fixed_charge", "d_plus", "d_minus", "kinetic", "hydrogen"]
     funcs = {n: dolfinx.fem.Function(space, name=n) for n in names}
     by_name = {r.name: r for r in p.regions}
     bulk = by_name[tags.BULK]
@@ -36,6 +36,7 @@ def region_coefficients(
             "d_plus": region.D_cation,
             "d_minus": region.D_anion,
             "kinetic": region.kinetic_factor,
+            "hydrogen": region.hydrogen_factor,
         }
         any_charge |= region.fixed_charge != 0.0
         for key, value in values.items():
@@ -58,6 +59,7 @@ def region_coefficients(
         d_plus=funcs["d_plus"],
         d_minus=funcs["d_minus"],
         kinetic=funcs["kinetic"],
+        hydrogen=funcs["hydrogen"],
         symmetric=symmetric,
         nu=-p.z_plus / p.z_minus,
     )
