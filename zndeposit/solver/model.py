@@ -44,7 +44,8 @@ from zndeposit.physics.model import (
 )
 from zndeposit.solver.coefficients import region_coefficients
 from zndeposit.solver.curvature import CurvatureProjector
-from zndeposit.solver.model_settings import ModelSettings
+from zndeposit.solver.model_settings import ModelSettings, NoiseSettings
+from zndeposit.solver.nodes import node_positions, p1_node_index
 from zndeposit.solver.noise import KineticNoise
 from zndeposit.solver.periodic import PeriodicMap
 from zndeposit.solver.system import BorderedNonlinearSystem, GlobalEquation, SolveResult
@@ -61,38 +62,20 @@ XI_MIN, XI_MAX = -0.2, 1.2
 U_STEP, PSI_STEP = 3.0, 5.0
 #: q(xi) is a degree-6 polynomial of the P1 xi: integrated exactly
 DEPOSIT_QUADRATURE_DEGREE = 6
+__all__ = [
+    "CHEMISTRY_FIELDS",
+    "FIELDS",
+    "DepositionModel",
+    "ModelSettings",
+    "NoiseSettings",
+    "node_positions",
+    "p1_node_index",
+]
+
 #: names of the nodal fields of :meth:`DepositionModel.get_state`, in mixed-space order
 FIELDS = ("xi", "u", "psi")
 #: with side chemistry: q = (c_H - c_OH) / c_H,bulk and n_p = ZHS per total volume / c_bulk
 CHEMISTRY_FIELDS = ("q", "zhs")
-
-
-def p1_node_index(space: dolfinx.fem.FunctionSpace) -> np.ndarray:
-    """Input (gmsh) node index of every local dof of a scalar P1 space, ghosts included.
-
-    ``mesh.geometry.input_global_indices`` of the geometry node under each dof:
-    independent of the number of ranks and of the partition.
-    """
-    geo = space.mesh.geometry
-    im = space.dofmap.index_map
-    out = np.full(im.size_local + im.num_ghosts, -1, dtype=np.int64)
-    cells = space.dofmap.list
-    out[cells.ravel()] = np.asarray(geo.dofmaps[0])[: cells.shape[0]].ravel()
-    if (out < 0).any():
-        raise SolverError("a P1 dof without a geometry node (mesh of degree > 1?)")
-    return np.asarray(geo.input_global_indices, dtype=np.int64)[out]
-
-
-def node_positions(nodes: np.ndarray, wanted: np.ndarray) -> np.ndarray | None:
-    """Positions in ``nodes`` of every entry of ``wanted`` (None: one is missing; local)."""
-    nodes = np.asarray(nodes, dtype=np.int64)
-    if nodes.size == 0:
-        return None if wanted.size else np.zeros(0, dtype=np.int64)
-    order = np.argsort(nodes, kind="stable")
-    pos = np.minimum(np.searchsorted(nodes[order], wanted), nodes.size - 1)
-    if not np.all(nodes[order][pos] == wanted):
-        return None
-    return order[pos]
 
 
 class DepositionModel:
