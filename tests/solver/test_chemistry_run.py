@@ -116,6 +116,7 @@ def test_rest_after_plating_corrodes_at_the_mixed_potential(tmp_path):
         assert np.nanmax(m[key]) < 1e-9, key
 
 
+@pytest.mark.slow  # ~70 s; passed in the fast suite at 2261cff (binary restarts stay fast)
 @pytest.mark.fem
 def test_restart_after_sigkill_with_chemistry(plated, tmp_path):
     """Killed after its 3rd checkpoint and restarted: the same metrics (1e-6; adapted mesh)."""
