@@ -92,7 +92,6 @@ class ChemistryMeasures:
         res_zn, res_q = species_residuals(p, state, co, chem, dep, chi, chi, dx_top, dx_top_lumped)
         self._forms["supply_zinc"] = dolfinx.fem.form(cb * res_zn)
         self._forms["supply_excess"] = dolfinx.fem.form(cb * res_q)
-        self._ph_expr = out.ph
         self._q_dofs = model.dofs[3]
         self._u_dofs = model.dofs[1]
         self._xi_dofs = model.dofs[0]
