@@ -25,12 +25,12 @@ from zndeposit.physics.species import (
 )
 from zndeposit.units import format_quantity
 
-#: temperature at which the H+ and OH- diffusivities of ``[chemistry.hydrogen]`` hold, K
+#: temperature at which the ion diffusivities of ``[chemistry]`` (H+, OH-, ZnOH+) hold, K
 ION_REFERENCE_TEMPERATURE = T_25C
 
 
 def ion_diffusivity_factor(el: Electrolyte, reference: float = ION_REFERENCE_TEMPERATURE) -> float:
-    """D(T)/D(reference) of H+ and OH-: the law the salt's diffusivities follow.
+    """D(T)/D(reference) of H+, OH- and ZnOH+: the law the salt's diffusivities follow.
 
     Arrhenius with ``electrolyte.diffusion_activation_energy`` if given, else
     Stokes-Einstein with the viscosity of water for a liquid or hydrogel, else 1
@@ -51,9 +51,11 @@ def chemistry_parameters(case: Case, derived: Derived | None = None) -> Chemistr
     """The side chemistry of ``case`` in SI at the case temperature (None without ``[chemistry]``).
 
     Temperature (K) and bulk Zn2+ (mol/m^3) from ``[electrolyte]``; K_w(T) in
-    (mol/m^3)^2 by van 't Hoff; D of H+ and OH- (m^2/s) moved from 25 degC by
-    :func:`ion_diffusivity_factor`; exchange current densities (A/m^2) zero when
-    ``hydrogen.enabled = false``; ``precipitate`` False for kind "none".
+    (mol/m^3)^2 by van 't Hoff; D of H+, OH- and ZnOH+ (m^2/s) moved from 25 degC
+    by :func:`ion_diffusivity_factor`; exchange current densities (A/m^2) zero
+    when ``hydrogen.enabled = false``; ``precipitate`` False for kind "none";
+    ``hydrolysis`` False when ``hydrolysis.enabled = false`` (log K at 25 degC
+    and the enthalpy, J/mol, are passed as given: the physics moves K_h to T).
 
     Args:
         case: a validated case.
@@ -65,7 +67,7 @@ def chemistry_parameters(case: Case, derived: Derived | None = None) -> Chemistr
         return None
     el = case.electrolyte
     temperature = derived.temperature if derived is not None else el.temperature
-    h, p = chem.hydrogen, chem.precipitate
+    h, p, hy = chem.hydrogen, chem.precipitate, chem.hydrolysis
     k = ion_diffusivity_factor(el)
     # kind = "none": the solid's keys are unset and unused (the defaults fill the dataclass)
     solid = {key: v if (v := getattr(p, key)) is not None else d for key, d in ZHS_DEFAULTS.items()}
@@ -86,6 +88,10 @@ def chemistry_parameters(case: Case, derived: Derived | None = None) -> Chemistr
         zhs_rate=solid["rate"],
         zhs_molar_volume=solid["molar_volume"],
         zhs_blocking_fraction=solid["blocking_fraction"],
+        hydrolysis=hy.enabled,
+        hydrolysis_log_k=hy.log_k,
+        hydrolysis_enthalpy=hy.enthalpy,
+        d_zn_hydroxide=hy.diffusivity * k,
     )
 
 
@@ -179,6 +185,16 @@ def chemistry_issues(case: Case, file: str) -> list[CaseIssue]:
                 True,
             )
         )
+    if el.kind == "solid" and chem.hydrolysis.enabled:
+        out.append(
+            CaseIssue(
+                file,
+                "chemistry.hydrolysis.enabled",
+                "a solid electrolyte holds no water to hydrolyse Zn2+ in: expected "
+                "hydrolysis.enabled = false with electrolyte.kind = 'solid'",
+                True,
+            )
+        )
     for key, want in (("cation_valence", 2), ("anion_valence", -2)):
         if getattr(el, key) != want:
             out.append(
@@ -239,6 +255,7 @@ def chemistry_lines(case: Case, derived: Derived | None = None) -> list[str]:
     if not params.precipitate:
         what += "; kind = 'none': no precipitate modelled"
     lines.append(f"ZHS saturation pH (bulk)      {sat:.3g} ({what})")
+    lines += _hydrolysis_lines(params)
     offset = params.hydrogen_offset
     lines.append(f"HER equilibrium offset        {offset:+.4g} V (E_eq(H+/H2) - E_eq(Zn2+/Zn))")
     if chem.hydrogen.enabled:
@@ -250,3 +267,17 @@ def chemistry_lines(case: Case, derived: Derived | None = None) -> list[str]:
     else:
         lines.append("HER current at E = 0          none (chemistry.hydrogen.enabled = false)")
     return lines
+
+
+def _hydrolysis_lines(params: ChemistryParameters) -> list[str]:
+    """K_h', bulk ZnOH+ and the pH where ZnOH+ equals Zn2+ (c_H = K_h'), or "off"."""
+    if not params.hydrolysis:
+        return ["Zn2+ hydrolysis (ZnOH+)       off (chemistry.hydrolysis.enabled = false)"]
+    k_h = params.hydrolysis_constant
+    ph_equal = -math.log10(k_h / MOLAR)
+    return [
+        f"Zn2+ hydrolysis K_h'          {k_h:.4g} mol/m^3 (log K {params.hydrolysis_log_k:g} at "
+        f"25 degC, activities included; D_ZnOH+ {params.d_zn_hydroxide:.4g} m^2/s)",
+        f"bulk ZnOH+                    {params.c_zn_hydroxide_bulk / MOLAR:.4g} M (ZnOH+ = Zn2+ "
+        f"at pH {ph_equal:.4g}, where c_H = K_h')",
+    ]

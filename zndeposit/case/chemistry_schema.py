@@ -4,7 +4,8 @@ Optional: without it the electrolyte is the binary salt of ``[electrolyte]``
 and nothing changes. With it the solution also carries H+ and OH- (bulk pH),
 hydrogen evolves at the Zn surface (``[chemistry.hydrogen]``) and zinc
 hydroxide sulfate Zn4(OH)6SO4 (ZHS) precipitates where the solution is
-supersaturated (``[chemistry.precipitate]``). Values are stored in SI; the
+supersaturated (``[chemistry.precipitate]``); Zn2+ hydrolyses to ZnOH+ at
+equilibrium (``[chemistry.hydrolysis]``). Values are stored in SI; the
 solver reads them as :class:`zndeposit.physics.species.ChemistryParameters`
 (:func:`zndeposit.case.chemistry.chemistry_parameters`).
 """
@@ -17,6 +18,7 @@ from pydantic import Field, model_validator
 
 from zndeposit.case.quantity import Diffusivity, quantity
 from zndeposit.case.section import Section
+from zndeposit.physics.species import ZN_HYDROLYSIS_LOG_K
 
 Fraction = Annotated[float, Field(gt=0.0, le=1.0)]
 
@@ -108,8 +110,37 @@ class Precipitate(Section):
         return self
 
 
+def ReactionEnthalpy(**bounds: float):
+    """Reaction enthalpy in J/mol, written e.g. ``"56.07 kJ/mol"`` (either sign)."""
+    return quantity("J/mol", "kJ/mol", **bounds)
+
+
+class Hydrolysis(Section):
+    """Hydrolysis of Zn2+ to ZnOH+ at equilibrium (Zn2+ + H2O = ZnOH+ + H+)."""
+
+    enabled: bool = Field(
+        True,
+        description="Zn2+ hydrolysis buffers the pH above ~6 (ZnOH+ transported); false: no ZnOH+",
+    )
+    log_k: float = Field(
+        ZN_HYDROLYSIS_LOG_K,
+        gt=-20.0,
+        lt=0.0,
+        description="log10 K_h of Zn2+ + H2O = ZnOH+ + H+ at 25 degC, mol/L, -20 < log_k < 0 "
+        "(moved to the case temperature by van 't Hoff with enthalpy)",
+    )
+    enthalpy: ReactionEnthalpy(ge=-200e3, le=200e3) = Field(
+        "56.07 kJ/mol",
+        description="reaction enthalpy of the hydrolysis (van 't Hoff), -200 ... 200 kJ/mol",
+    )
+    diffusivity: Diffusivity(gt=0) = Field(
+        "7.15e-10 m^2/s",
+        description="D of ZnOH+ in water at 25 degC (moved to the case temperature)",
+    )
+
+
 class Chemistry(Section):
-    """Side chemistry of a ZnSO4 electrolyte: bulk pH, hydrogen evolution, ZHS precipitation."""
+    """Side chemistry of a ZnSO4 electrolyte: bulk pH, hydrogen evolution, ZHS, Zn2+ hydrolysis."""
 
     preset: str | None = Field(None, description="materials-library preset filling unset keys")
     description: str = Field("", description="free text")
@@ -121,3 +152,4 @@ class Chemistry(Section):
     )
     hydrogen: Hydrogen = Field(default_factory=Hydrogen)
     precipitate: Precipitate = Field(default_factory=Precipitate)
+    hydrolysis: Hydrolysis = Field(default_factory=Hydrolysis)
