@@ -20,6 +20,9 @@ Usage::
     # a taller deposit (about 10 um) on a 60 um strip, as in docs/performance.md:
     .venv/bin/python benchmarks/adaptive_vs_fixed.py --duration "400 s" --height 60 \
         --elements 4 --max-xi-change 0.1
+    # the two variants as two processes, then the comparison:
+    ... --variant fixed --save fixed.json &  ... --variant adaptive --save adaptive.json
+    .venv/bin/python benchmarks/adaptive_vs_fixed.py --compare fixed.json adaptive.json
 """
 
 from __future__ import annotations
@@ -95,18 +98,39 @@ def main() -> None:
     ap.add_argument("--height", type=float, default=40.0, help="strip height, um")
     ap.add_argument("--adapt-band", type=float, default=2.0, help="[mesh] adapt_band (adaptive)")
     ap.add_argument("--max-xi-change", type=float, default=0.05, help="[numerics] max_xi_change")
+    ap.add_argument(
+        "--variant",
+        choices=("both", "fixed", "adaptive"),
+        default="both",
+        help="run one variant only and save its figures to --save (two processes in parallel)",
+    )
+    ap.add_argument("--save", type=Path, help="JSON file for one variant's figures")
+    ap.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("FIXED", "ADAPTIVE"), help="compare saved runs"
+    )
     args = ap.parse_args()
     geometry = (args.width, args.height, args.adapt_band, args.max_xi_change)
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        res = {
-            name: one(
-                work,
-                name,
-                case_text(args.current, args.duration, args.elements, adapt, *geometry),
-            )
-            for name, adapt in (("fixed", False), ("adaptive", True))
-        }
+    variants = {"fixed": False, "adaptive": True}
+    if args.compare:
+        pairs = zip(variants, args.compare, strict=True)
+        res = {name: json.loads(path.read_text()) for name, path in pairs}
+    else:
+        chosen = variants if args.variant == "both" else {args.variant: variants[args.variant]}
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            res = {
+                name: one(
+                    work,
+                    name,
+                    case_text(args.current, args.duration, args.elements, adapt, *geometry),
+                )
+                for name, adapt in chosen.items()
+            }
+        if args.variant != "both":
+            print(args.variant, json.dumps(res[args.variant]))
+            if args.save:
+                args.save.write_text(json.dumps(res[args.variant]))
+            return
     f, a = res["fixed"], res["adaptive"]
     for name, r in res.items():
         print(name, json.dumps(r))

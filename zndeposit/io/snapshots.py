@@ -81,6 +81,7 @@ _FIELD_SI_AND_OUTPUT = {
     # side chemistry
     "pH": ("-", "-"),
     "c_hydroxide": ("mol/m^3", "mol/L"),
+    "c_zn_hydroxide": ("mol/m^3", "mol/L"),
     "zhs": ("-", "-"),
     "her_rate": ("A/m^2", "mA/cm^2"),
 }

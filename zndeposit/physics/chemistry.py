@@ -1,27 +1,31 @@
-"""UFL terms of the side chemistry: four ions, hydrogen evolution and ZHS precipitation.
+"""UFL terms of the side chemistry: four (five) ions, hydrogen evolution and ZHS precipitation.
 
 Extra unknowns beside (xi, u, psi), scaled like the rest of the model:
 
-- q / c_H,bulk: the proton excess q = c_H - c_OH, the quantity water
-  auto-ionisation conserves. With c_H c_OH = K_w (equilibrium) it fixes both
-  ions, c_H = (q + sqrt(q^2 + 4 K_w))/2 (evaluated without cancellation on
-  either side of neutral). Unlike ln c_H, q enters the storage linearly and
-  its transport N_q = N_H - N_OH is a non-degenerate diffusion, D_eff between
-  D_OH and D_H, also across pH 7, where c_H + c_OH is smallest;
+- q / c_H,bulk: the proton excess q = c_H - c_OH - c_ZnOH, the quantity water
+  auto-ionisation (c_H c_OH = K_w) and Zn2+ hydrolysis
+  (c_ZnOH c_H = K_h c_Zn, optional) both conserve. Given q and the free Zn2+
+  they fix all three: c_H is the positive root of
+  c_H^2 - q c_H - (K_w + K_h c_Zn) = 0 (evaluated without cancellation on
+  either side of neutral), c_OH = K_w / c_H, c_ZnOH = K_h c_Zn / c_H. Unlike
+  ln c_H, q enters the storage linearly and its transport is non-degenerate,
+  also across pH 7, where c_H + c_OH is smallest;
 - n_p: ZHS per total volume / c_bulk (no transport; a rate law at every node).
 
-Zn2+ keeps u = ln(c_Zn / c_bulk); SO4 2- follows from electroneutrality,
-c_SO4 = c_Zn + (c_H - c_OH)/2 (ZnSO4: z = +2, -2). All concentrations below
+u = ln(c_Zn / c_bulk) is the free Zn2+; the Zn balance stores and moves
+Zn2+ + ZnOH+. SO4 2- follows from electroneutrality,
+c_SO4 = c_Zn + c_ZnOH + q/2 (ZnSO4: z = +2, -2). All concentrations below
 are scaled by c_bulk; fluxes N/c_bulk are in m/s.
 
 Fluxes (e = porosity/tortuosity times the ZHS blocking of the pores, Bruggeman):
 
-    N_Zn  = -e D_Zn  c_Zn  (grad u + 2 grad psi)
-    N_H   = -e D_H   (grad c_H  + c_H  grad psi),  grad c_H = c_H/(c_H + c_OH) grad q
-    N_OH  = -e D_OH  (grad c_OH - c_OH grad psi),  grad c_OH = grad c_H - grad q
-    N_SO4 = -e D_SO4 (grad c_SO4 - 2 c_SO4 grad psi),
-        grad c_SO4 = c_Zn grad u + grad q / 2
-    i / (F c_bulk) = 2 N_Zn + N_H - N_OH - 2 N_SO4
+    N_Zn   = -e D_Zn   c_Zn (grad u + 2 grad psi)
+    N_ZnOH = -e D_ZnOH (grad c_ZnOH + c_ZnOH grad psi)
+    N_H    = -e D_H    (grad c_H  + c_H  grad psi)
+    N_OH   = -e D_OH   (grad c_OH - c_OH grad psi)
+    N_SO4  = -e D_SO4  (grad c_SO4 - 2 c_SO4 grad psi)
+    grad c_H = (c_H grad q + K_h c_Zn grad u) / (c_H + c_OH + c_ZnOH)
+    i / (F c_bulk) = 2 N_Zn + N_ZnOH + N_H - N_OH - 2 N_SO4
 
 Hydrogen evolution (cathodic Tafel, per unit interface area, A/m^2, < 0):
 
@@ -36,7 +40,7 @@ per liquid volume
     R_p = k_p (Omega - 1)/(Omega + 1)  (x n_p/(|n_p| + n_min) when dissolving, smoothly),
     ln Omega = 4 ln a_Zn + ln a_SO4 - 6 ln a_H - ln K
 
-taking 4 Zn2+, 1 SO4 2- and 6 OH- (adding 6 to the proton excess) per unit.
+taking 4 Zn, 1 SO4 2- and 6 OH- (adding 6 to the proton excess) per unit.
 The interface is blocked by theta = phi_p/(phi_p + phi_half), phi_p the ZHS
 volume fraction.
 """
@@ -70,40 +74,65 @@ PORE_FLOOR = 1e-3
 class Species:
     """Scaled concentrations (c / c_bulk) and gradients of one state (UFL)."""
 
-    zn: ufl.core.expr.Expr
+    zn: ufl.core.expr.Expr  # free Zn2+
+    zn_hydroxide: ufl.core.expr.Expr  # ZnOH+ (0 without hydrolysis)
+    zinc: ufl.core.expr.Expr  # dissolved Zn: Zn2+ + ZnOH+
     proton: ufl.core.expr.Expr
     hydroxide: ufl.core.expr.Expr
     sulfate: ufl.core.expr.Expr
-    excess: ufl.core.expr.Expr  # q = c_H - c_OH
+    excess: ufl.core.expr.Expr  # q = c_H - c_OH - c_ZnOH
     zhs: ufl.core.expr.Expr  # n_p
     grad_u: ufl.core.expr.Expr
     grad_excess: ufl.core.expr.Expr  # grad q / c_bulk
+    grad_proton: ufl.core.expr.Expr  # grad c_H / c_bulk
     log_proton: ufl.core.expr.Expr  # ln(c_H / c_H,bulk)
 
 
-def proton_ratio(chem: ChemistryParameters, q: object) -> object:
-    """c_H / c_H,bulk for the scaled proton excess q / c_H,bulk (> 0 for any q)."""
-    k = chem.kw / chem.c_proton_bulk**2  # (c_OH / c_H) at the bulk pH
+def _bulk_ratios(chem: ChemistryParameters, c_bulk: float) -> tuple[float, float]:
+    """(K_w / c_H,bulk^2, K_h' c_bulk / c_H,bulk^2): the scaled constants of the quadratic."""
+    h2 = chem.c_proton_bulk**2
+    return chem.kw / h2, chem.hydrolysis_constant * c_bulk / h2
+
+
+def proton_ratio(chem: ChemistryParameters, q: object, zn: object, c_bulk: float) -> object:
+    """c_H / c_H,bulk for the scaled proton excess q / c_H,bulk and free Zn2+ zn = c_Zn / c_bulk.
+
+    The positive root of r^2 - q r - k = 0, k = (K_w + K_h' c_Zn) / c_H,bulk^2
+    (> 0 for any q).
+    """
+    k_w, k_h = _bulk_ratios(chem, c_bulk)
+    k = k_w + k_h * zn if k_h > 0.0 else k_w
     root = ufl.sqrt(q * q + 4 * k)
     return ufl.conditional(ufl.ge(q, 0.0), (q + root) / 2, 2 * k / (root - q))
 
 
 def bulk_excess(chem: ChemistryParameters) -> float:
-    """The scaled proton excess of the bulk, (c_H - c_OH) / c_H,bulk."""
-    return 1.0 - chem.kw / chem.c_proton_bulk**2
+    """The scaled proton excess of the bulk, (c_H - c_OH - c_ZnOH) / c_H,bulk."""
+    return chem.excess_bulk / chem.c_proton_bulk
 
 
 def species(chem: ChemistryParameters, u: object, q: object, n_p: object, c_bulk: float) -> Species:
-    """The four ions from u, the scaled proton excess q and the ZHS content n_p (/ c_bulk)."""
+    """The ions from u (free Zn2+), the scaled proton excess q and the ZHS n_p (/ c_bulk)."""
     zn = salt(u)
     h_scale = chem.c_proton_bulk / c_bulk
-    ratio = proton_ratio(chem, q)
+    k_w, k_h = _bulk_ratios(chem, c_bulk)
+    ratio = proton_ratio(chem, q, zn, c_bulk)
     proton = h_scale * ratio
-    hydroxide = h_scale * (chem.kw / chem.c_proton_bulk**2) / ratio
+    hydroxide = h_scale * k_w / ratio
+    zn_hydroxide = h_scale * k_h * zn / ratio if k_h > 0.0 else ufl.as_ufl(0.0)
     excess = h_scale * q
-    sulfate = zn + 0.5 * excess
     grad_q = h_scale * ufl.grad(q)
-    return Species(zn, proton, hydroxide, sulfate, excess, n_p, ufl.grad(u), grad_q, ufl.ln(ratio))
+    grad_u = ufl.grad(u)
+    # differentiating the quadratic: (2 c_H - q) d c_H = c_H dq + K_h' c_Zn du
+    grad_h = proton * grad_q
+    if k_h > 0.0:
+        grad_h = grad_h + (h_scale**2 * k_h * zn) * grad_u
+    grad_h = grad_h / (proton + hydroxide + zn_hydroxide)
+    return Species(
+        zn=zn, zn_hydroxide=zn_hydroxide, zinc=zn + zn_hydroxide, proton=proton,
+        hydroxide=hydroxide, sulfate=zn + zn_hydroxide + 0.5 * excess, excess=excess, zhs=n_p,
+        grad_u=grad_u, grad_excess=grad_q, grad_proton=grad_h, log_proton=ufl.ln(ratio),
+    )  # fmt: skip
 
 
 def zhs_volume_fraction(chem: ChemistryParameters, sp: Species, c_bulk: float) -> object:
@@ -127,8 +156,8 @@ def pore_factor(chem: ChemistryParameters, sp: Species, c_bulk: float) -> object
 class IonFluxes:
     """Scaled fluxes N / c_bulk (m/s) and the ionic current i / (F c_bulk)."""
 
-    zn: ufl.core.expr.Expr
-    excess: ufl.core.expr.Expr  # N_H - N_OH
+    zn: ufl.core.expr.Expr  # N_Zn + N_ZnOH (dissolved Zn)
+    excess: ufl.core.expr.Expr  # N_H - N_OH - N_ZnOH
     sulfate: ufl.core.expr.Expr
     current: ufl.core.expr.Expr
 
@@ -137,14 +166,22 @@ def ion_fluxes(
     sp: Species, grad_psi: object, effective: object, d_zn: object, d_so4: object,
     chem: ChemistryParameters,
 ) -> IonFluxes:  # fmt: skip
-    """Nernst-Planck fluxes of the four ions; ``effective`` includes the pore factor."""
-    grad_h = sp.proton / (sp.proton + sp.hydroxide) * sp.grad_excess
-    grad_oh = grad_h - sp.grad_excess
+    """Nernst-Planck fluxes of the ions; ``effective`` includes the pore factor."""
+    grad_h = sp.grad_proton
+    log_grad_h = grad_h / sp.proton  # grad ln c_H
+    grad_oh = -sp.hydroxide * log_grad_h
     n_zn = -effective * d_zn * sp.zn * (sp.grad_u + 2 * grad_psi)
     n_h = -effective * chem.d_proton * (grad_h + sp.proton * grad_psi)
     n_oh = -effective * chem.d_hydroxide * (grad_oh - sp.hydroxide * grad_psi)
-    grad_so4 = sp.zn * sp.grad_u + 0.5 * sp.grad_excess
+    grad_zn_oh = sp.zn_hydroxide * (sp.grad_u - log_grad_h)
+    grad_so4 = sp.zn * sp.grad_u + grad_zn_oh + 0.5 * sp.grad_excess
     n_so4 = -effective * d_so4 * (grad_so4 - 2 * sp.sulfate * grad_psi)
+    if chem.hydrolysis:
+        n_zn_oh = (
+            -effective * chem.d_zn_hydroxide * sp.zn_hydroxide * (sp.grad_u - log_grad_h + grad_psi)
+        )
+        current = 2 * n_zn + n_zn_oh + n_h - n_oh - 2 * n_so4
+        return IonFluxes(n_zn + n_zn_oh, n_h - n_oh - n_zn_oh, n_so4, current)
     current = 2 * n_zn + n_h - n_oh - 2 * n_so4
     return IonFluxes(n_zn, n_h - n_oh, n_so4, current)
 

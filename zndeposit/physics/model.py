@@ -216,6 +216,7 @@ def build_forms(
             her_volume=(p.faraday * p.c_bulk) * eps * _her_source(p, st, co, chem),
             ph=-(sp.log_proton + math.log(chem.c_proton_bulk / 1000.0)) / math.log(10.0),
             hydroxide=p.c_bulk * sp.hydroxide,
+            zn_hydroxide=p.c_bulk * sp.zn_hydroxide,
             zhs_fraction=chm.zhs_volume_fraction(chem, sp, p.c_bulk),
             zhs_content=p.c_bulk * sp.zhs,
             free_area=chm.free_area(chem, sp, p.c_bulk),
@@ -281,6 +282,7 @@ class ChemistryOutputs:
     her_volume: ufl.core.expr.Expr  # porosity w(xi) i_H, A/m^3 (integral / width: A/m^2)
     ph: ufl.core.expr.Expr  # -log10(c_H / 1 M)
     hydroxide: ufl.core.expr.Expr  # c_OH, mol/m^3
+    zn_hydroxide: ufl.core.expr.Expr  # c_ZnOH, mol/m^3 (0 without hydrolysis)
     zhs_fraction: ufl.core.expr.Expr  # ZHS volume fraction, -
     zhs_content: ufl.core.expr.Expr  # ZHS per total volume, mol/m^3
     free_area: ufl.core.expr.Expr  # 1 - theta, -
@@ -298,11 +300,12 @@ def species_residuals(
     dx: ufl.Measure,
     dx_lumped: ufl.Measure,
 ) -> tuple[ufl.Form, ufl.Form]:
-    """Zn2+ and proton-excess balances tested with v_zn, v_q (scaled by c_bulk; no boundary terms).
+    """Dissolved-Zn and proton-excess balances tested with v_zn, v_q (scaled; no boundary terms).
 
     Storage is conservative, porosity (s_d c - s_d,n c_n): the pore liquid the
-    metal displaces leaves with its ions, so the totals are exact. Hydrogen
-    evolution takes one proton excess per electron; ZHS takes 4 Zn2+ and gives
+    metal displaces leaves with its ions, so the totals are exact. Dissolved Zn
+    is Zn2+ + ZnOH+ (hydrolysis moves Zn between them and keeps q). Hydrogen
+    evolution takes one proton excess per electron; ZHS takes 4 Zn and gives
     6 to the proton excess (it binds 6 OH-).
     """
     xi, u, _ = unknowns(st.w)
@@ -314,7 +317,7 @@ def species_residuals(
     ions = _ion_fluxes(p, st.w, co, chem)
     zhs = chm.zhs_rate(chem, sp, u, p.c_bulk)  # per liquid volume
     rho = p.rho_m / p.c_bulk
-    res_zn = eps * (s_d * sp.zn - s_d_n * sp_n.zn) * v_zn * dx_lumped
+    res_zn = eps * (s_d * sp.zinc - s_d_n * sp_n.zinc) * v_zn * dx_lumped
     res_zn += -dt * s_d * ufl.dot(ions.zn, ufl.grad(v_zn)) * dx
     res_zn += eps * (rho * dep + ZHS_ZINC * dt * s_d * zhs) * v_zn * dx_lumped
     res_q = eps * (s_d * sp.excess - s_d_n * sp_n.excess) * v_q * dx_lumped

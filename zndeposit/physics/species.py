@@ -33,6 +33,10 @@ MOLAR = 1000.0
 GAS_MOLAR_VOLUME_STP = 22.414e-3
 #: reference temperature of the equilibrium constants, K
 T_25C = 298.15
+#: log10 K of Zn2+ + H2O = ZnOH+ + H+ at 25 degC, mol/L (PHREEQC phreeqc.dat) [V]
+ZN_HYDROLYSIS_LOG_K = -8.96
+#: reaction enthalpy of the hydrolysis, J/mol (13.4 kcal/mol, phreeqc.dat delta_h) [U]
+ZN_HYDROLYSIS_ENTHALPY = 56.07e3
 #: OH- bound per formula unit of ZHS, Zn2+ per unit, SO4 per unit
 ZHS_HYDROXIDE, ZHS_ZINC, ZHS_SULFATE = 6, 4, 1
 
@@ -58,6 +62,10 @@ class ChemistryParameters:
         zhs_rate: largest precipitation / dissolution rate per liquid volume, mol/(m^3 s).
         zhs_molar_volume: molar volume of the solid, m^3/mol.
         zhs_blocking_fraction: ZHS volume fraction that blocks half of the interface, -.
+        hydrolysis: True: Zn2+ + H2O = ZnOH+ + H+ at equilibrium (ZnOH+ transported).
+        hydrolysis_log_k: log10 K_h of the hydrolysis at 25 degC, mol/L.
+        hydrolysis_enthalpy: its reaction enthalpy (van 't Hoff), J/mol.
+        d_zn_hydroxide: diffusivity of ZnOH+ in the liquid, m^2/s.
     """
 
     ph: float
@@ -76,6 +84,10 @@ class ChemistryParameters:
     zhs_rate: float = 1.0
     zhs_molar_volume: float = 2.06e-4
     zhs_blocking_fraction: float = 0.1
+    hydrolysis: bool = False
+    hydrolysis_log_k: float = ZN_HYDROLYSIS_LOG_K
+    hydrolysis_enthalpy: float = ZN_HYDROLYSIS_ENTHALPY
+    d_zn_hydroxide: float = 7.15e-10
 
     @property
     def f(self) -> float:
@@ -93,9 +105,46 @@ class ChemistryParameters:
         return self.kw / self.c_proton_bulk
 
     @property
+    def hydrolysis_constant(self) -> float:
+        """K_h' = c_ZnOH c_H / c_Zn at the temperature in concentrations, mol/m^3 (0: off).
+
+        K_h(T) by van 't Hoff from 25 degC, times gamma_Zn / gamma_ZnOH =
+        gamma^(3/4): Debye-Hueckel scales ln(gamma) with the charge squared, so
+        gamma_ZnOH = gamma^(1/4) beside gamma_Zn = gamma (H+ ideal, as elsewhere).
+        """
+        if not self.hydrolysis:
+            return 0.0
+        ln_k = self.hydrolysis_log_k * math.log(10.0) - self.hydrolysis_enthalpy / GAS_CONSTANT * (
+            1.0 / self.temperature - 1.0 / T_25C
+        )
+        return math.exp(ln_k) * MOLAR * self.activity_coefficient**0.75
+
+    @property
+    def c_zn_hydroxide_bulk(self) -> float:
+        """Bulk ZnOH+ concentration, mol/m^3 (free Zn2+ is c_zn_bulk)."""
+        return self.hydrolysis_constant * self.c_zn_bulk / self.c_proton_bulk
+
+    @property
     def c_sulfate_bulk(self) -> float:
         """Bulk SO4 2- from electroneutrality, mol/m^3."""
-        return sulfate(self.c_zn_bulk, self.c_proton_bulk, self.c_hydroxide_bulk)
+        return sulfate(
+            self.c_zn_bulk, self.c_proton_bulk, self.c_hydroxide_bulk, self.c_zn_hydroxide_bulk
+        )
+
+    @property
+    def excess_bulk(self) -> float:
+        """Bulk proton excess q = c_H - c_OH - c_ZnOH, mol/m^3."""
+        return self.c_proton_bulk - self.c_hydroxide_bulk - self.c_zn_hydroxide_bulk
+
+    def proton_from_excess(self, excess: float, c_zn: float) -> float:
+        """c_H, mol/m^3, of a proton excess q and free Zn2+ c_Zn (both mol/m^3).
+
+        The root of c_H^2 - q c_H - (K_w + K_h' c_Zn) = 0, without cancellation
+        on either side of neutral.
+        """
+        k = self.kw + self.hydrolysis_constant * c_zn
+        root = math.sqrt(excess * excess + 4 * k)
+        return 0.5 * (excess + root) if excess >= 0 else 2 * k / (root - excess)
 
     @property
     def hydrogen_offset(self) -> float:
@@ -133,9 +182,9 @@ class ChemistryParameters:
         return (self.zhs_log_k - ZHS_ZINC * math.log10(a_zn) - math.log10(a_so4)) / ZHS_HYDROXIDE
 
 
-def sulfate(c_zn: float, c_proton: float, c_hydroxide: float) -> float:
-    """SO4 2- from electroneutrality 2 c_Zn + c_H = 2 c_SO4 + c_OH, mol/m^3."""
-    return c_zn + 0.5 * (c_proton - c_hydroxide)
+def sulfate(c_zn: float, c_proton: float, c_hydroxide: float, c_zn_hydroxide: float = 0.0) -> float:
+    """SO4 2- from electroneutrality 2 c_Zn + c_ZnOH + c_H = 2 c_SO4 + c_OH, mol/m^3."""
+    return c_zn + 0.5 * (c_proton - c_hydroxide + c_zn_hydroxide)
 
 
 def water_ionic_product(temperature: float) -> float:

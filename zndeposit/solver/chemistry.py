@@ -31,9 +31,12 @@ if TYPE_CHECKING:
     from zndeposit.solver.model import DepositionModel
 
 
-def proton_ratio(chem: ChemistryParameters, q: np.ndarray) -> np.ndarray:
-    """c_H / c_H,bulk of nodal scaled proton excesses q / c_H,bulk (NumPy, no cancellation)."""
-    k = chem.kw / chem.c_proton_bulk**2
+def proton_ratio(chem: ChemistryParameters, q: np.ndarray, c_zn: np.ndarray | float) -> np.ndarray:
+    """c_H / c_H,bulk of nodal scaled proton excesses q / c_H,bulk (NumPy, no cancellation).
+
+    ``c_zn``: the free Zn2+ at the nodes, mol/m^3 (it enters through hydrolysis only).
+    """
+    k = (chem.kw + chem.hydrolysis_constant * np.asarray(c_zn, dtype=float)) / chem.c_proton_bulk**2
     q = np.asarray(q, dtype=float)
     root = np.sqrt(q * q + 4 * k)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -78,7 +81,7 @@ class ChemistryMeasures:
 
         self._forms = {
             "her": form(out.her_volume),
-            "zinc": form(cb * eps * s_d * sp.zn),
+            "zinc": form(cb * eps * s_d * sp.zinc),
             "sulfate": form(cb * eps * s_d * sp.sulfate),
             "excess": form(cb * eps * s_d * sp.excess),
             "zhs": form(cb * sp.zhs),
@@ -105,11 +108,11 @@ class ChemistryMeasures:
         return self._sum("her") / self.width
 
     def inventories(self) -> dict[str, float]:
-        """Dissolved Zn2+, SO4 2-, proton excess c_H - c_OH and ZHS, mol per m of depth."""
+        """Dissolved Zn (Zn2+ + ZnOH+), SO4 2-, proton excess q and ZHS, mol per m of depth."""
         return {name: self._sum(name) for name in ("zinc", "sulfate", "excess", "zhs")}
 
     def supplies(self) -> dict[str, float]:
-        """Zn2+ and proton excess that entered through the top in the last step, mol/m."""
+        """Dissolved Zn and proton excess that entered through the top in the last step, mol/m."""
         return {"zinc": self._sum("supply_zinc"), "excess": self._sum("supply_excess")}
 
     def interface_ph(self) -> tuple[float, float, float]:
@@ -117,7 +120,8 @@ class ChemistryMeasures:
         arr = self.model.w.x.array
         xi, q = arr[self._xi_dofs], arr[self._q_dofs]
         chem = self.chem
-        ph = -np.log10(proton_ratio(chem, q) * chem.c_proton_bulk / 1000.0)
+        c_zn = self.model.params.c_bulk * np.exp(np.minimum(arr[self._u_dofs], 700.0))
+        ph = -np.log10(proton_ratio(chem, q, c_zn) * chem.c_proton_bulk / 1000.0)
         sel = ph[(xi > 0.1) & (xi < 0.9)]
         lo = self.comm.allreduce(float(sel.min(initial=np.inf)), op=MPI.MIN)
         hi = self.comm.allreduce(float(sel.max(initial=-np.inf)), op=MPI.MAX)
@@ -140,7 +144,10 @@ class ChemistryMeasures:
         chem, cb = self.chem, self.model.params.c_bulk
         u, q = arr[self._u_dofs], arr[self._q_dofs]
         with np.errstate(over="ignore"):
-            sulfate = cb * np.exp(np.minimum(u, 700.0)) + 0.5 * chem.c_proton_bulk * q
+            c_zn = cb * np.exp(np.minimum(u, 700.0))
+            c_h = chem.c_proton_bulk * proton_ratio(chem, q, c_zn)
+            zn_oh = chem.hydrolysis_constant * c_zn / c_h
+            sulfate = c_zn + zn_oh + 0.5 * chem.c_proton_bulk * q
         ok = bool(np.all(sulfate > 0.0))
         if not self.comm.allreduce(int(ok), op=MPI.MIN):
             return "guard: SO4 2- would be negative (OH- beyond the ions to balance it)"
@@ -152,7 +159,7 @@ class ChemistryLedger:
     """Running totals of a run with side chemistry (mol per m of depth), for its balances.
 
     ``hydrogen``: electrons taken by hydrogen evolution (> 0); ``supply_*``: what
-    entered through the top (Zn2+, proton excess c_H - c_OH, SO4 2-); ``initial``:
+    entered through the top (dissolved Zn, proton excess c_H - c_OH - c_ZnOH, SO4 2-); ``initial``:
     the inventories at t = 0 (:meth:`ChemistryMeasures.inventories`).
     """
 

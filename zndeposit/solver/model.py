@@ -259,13 +259,16 @@ class DepositionModel:
         the ZHS content n_p / c_bulk (None: the bulk pH and no ZHS).
         """
         fns: list = [xi, u, psi]
-        if self.chemistry is not None:
-            k = self.chemistry.kw / self.chemistry.c_proton_bulk**2
+        if (chem := self.chemistry) is not None:
             ln_h = v or (lambda x: np.zeros(x.shape[1]))
-            fns += [
-                lambda x: np.exp(ln_h(x)) - k * np.exp(-ln_h(x)),
-                zhs or (lambda x: np.zeros(x.shape[1])),
-            ]
+            h2 = chem.c_proton_bulk**2
+            k_w, k_h = chem.kw / h2, chem.hydrolysis_constant * self.params.c_bulk / h2
+
+            def excess(x: np.ndarray) -> np.ndarray:  # q / c_H,bulk = r - (k_w + k_h c/c_b) / r
+                r = np.exp(ln_h(x))
+                return r - (k_w + k_h * np.exp(u(x))) / r
+
+            fns += [excess, zhs or (lambda x: np.zeros(x.shape[1]))]
         for i, fn in enumerate(fns):
             sub, dofs = self.space.sub(i).collapse()
             x = sub.tabulate_dof_coordinates().T

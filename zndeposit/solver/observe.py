@@ -51,6 +51,8 @@ class Observer:
         if f.chemistry is not None:  # side chemistry
             exprs["pH"] = (p1, f.chemistry.ph)
             exprs["c_hydroxide"] = (p1, f.chemistry.hydroxide)
+            if sim.model.chemistry is not None and sim.model.chemistry.hydrolysis:
+                exprs["c_zn_hydroxide"] = (p1, f.chemistry.zn_hydroxide)
             exprs["zhs"] = (p1, f.chemistry.zhs_fraction)
             exprs["her_rate"] = (p1, -f.chemistry.her_current)
         self.fields: dict[str, dolfinx.fem.Function] = {}
