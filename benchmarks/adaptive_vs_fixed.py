@@ -48,6 +48,7 @@ def case_text(
     height: float = 40.0,
     adapt_band: float = 2.0,
     max_xi_change: float = 0.05,
+    concentration_error: float | None = None,
 ) -> str:
     """The benchmark strip with the control and mesh replaced (width, height in um)."""
     text = (HERE / "dendrite.toml").read_text()
@@ -59,7 +60,12 @@ def case_text(
     text = text.replace(
         "elements_across_interface = 8",
         f"elements_across_interface = {elements}\nadapt = {'true' if adapt else 'false'}"
-        + (f"\nadapt_band = {adapt_band:g}" if adapt else ""),
+        + (f"\nadapt_band = {adapt_band:g}" if adapt else "")
+        + (
+            f"\nadapt_concentration_error = {concentration_error:g}"
+            if adapt and concentration_error is not None
+            else ""
+        ),
     )
     numerics = f'dt_max = "2 s"\nmax_xi_change = {max_xi_change:g}'
     text = text.replace('dt_initial = "0.5 s"\ndt_max = "0.5 s"', numerics)
@@ -99,6 +105,11 @@ def main() -> None:
     ap.add_argument("--adapt-band", type=float, default=2.0, help="[mesh] adapt_band (adaptive)")
     ap.add_argument("--max-xi-change", type=float, default=0.05, help="[numerics] max_xi_change")
     ap.add_argument(
+        "--concentration-error",
+        type=float,
+        help="[mesh] adapt_concentration_error (adaptive; default: the case default)",
+    )
+    ap.add_argument(
         "--variant",
         choices=("both", "fixed", "adaptive"),
         default="both",
@@ -109,7 +120,13 @@ def main() -> None:
         "--compare", nargs=2, type=Path, metavar=("FIXED", "ADAPTIVE"), help="compare saved runs"
     )
     args = ap.parse_args()
-    geometry = (args.width, args.height, args.adapt_band, args.max_xi_change)
+    geometry = (
+        args.width,
+        args.height,
+        args.adapt_band,
+        args.max_xi_change,
+        args.concentration_error,
+    )
     variants = {"fixed": False, "adaptive": True}
     if args.compare:
         pairs = zip(variants, args.compare, strict=True)
