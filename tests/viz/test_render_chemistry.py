@@ -22,7 +22,7 @@ from zndeposit.viz.run_data import load_run
 #: figures of one output of a binary run, before side chemistry existed
 BINARY_PER_TIME = ("deposit", "fields", "concentration", "potential", "current", "reaction_rate")
 BINARY_SERIES = ("electrode_potential", "morphology", "interface_concentration", "focusing")
-CHEMISTRY_PER_TIME = ("chemistry", "ph", "zhs", "hydroxide", "her_rate")
+CHEMISTRY_PER_TIME = ("chemistry", "ph", "zhs", "hydroxide", "her_rate", "zn_hydroxide")
 CHEMISTRY_SERIES = ("interface_ph", "side_reactions")
 UNIT = re.compile(r"\((?P<unit>[^()]+)\)$")
 
@@ -96,6 +96,21 @@ def test_colour_limits_of_the_chemistry_fields(chem_run):
     assert lo <= ph.min() and hi >= ph.max() and hi - lo < 1.0
     zlo, zhi = data_range([snap], "zhs")
     assert zlo == 0.0 and zhi > 0.0
+
+
+def test_zn_hydroxide_field_is_the_hydrolysis_equilibrium(chem_run):
+    """The written ZnOH+ (mol/L) is K_h' c_Zn / c_H of the written c (mol/L) and pH
+    (hydrolysis is on by default): the field, its unit and its name match, to float32."""
+    from zndeposit.physics.species import ZN_HYDROLYSIS_LOG_K
+
+    snap = read_snapshot(chem_run)
+    data = snap.mesh.point_data
+    liquid = np.asarray(data["xi"]) < 0.5
+    c, ph = np.asarray(data["c"])[liquid], np.asarray(data["pH"])[liquid]
+    expected = 10.0**ZN_HYDROLYSIS_LOG_K * c / 10.0**-ph  # ideal activities, 25 degC, mol/L
+    got = np.asarray(data["c_zn_hydroxide"])[liquid]
+    assert got.max() > 0
+    assert np.allclose(got, expected, rtol=1e-4)
 
 
 def test_binary_run_renders_as_before(viz_run):

@@ -140,6 +140,9 @@ def chemistry_figures(
         ("zhs", "Volume fraction of zinc hydroxide sulfate (ZHS)"),
         ("c_hydroxide", "OH⁻ concentration in the electrolyte"),
         ("her_rate", "Local hydrogen-evolution current per interface area"),
+        ("c_zn_hydroxide", "ZnOH⁺ concentration (Zn²⁺ hydrolysis) in the electrolyte"),
     ):
+        if field not in snap.mesh.point_data:  # ZnOH+ only with hydrolysis
+            continue
         fig, _ = figures.field_figure(snap, field, view=view, vectors="none", dpi=dpi)
         yield (f"{style.FIELD_STYLES[field].short}_{tag}", f"{what} at {when}.", fig)

@@ -5,7 +5,7 @@ evaluates exactly at the pixel centres (:func:`zndeposit.viz.extract.sample_fiel
 so it needs no OpenGL and no display, and PDF/SVG keep the interface contour,
 outlines, streamlines, scale bar and text as vectors over an embedded image.
 
-Electrolyte fields (c, c_anion, phi, current; pH, c_hydroxide, zhs) are shown
+Electrolyte fields (c, c_anion, phi, current; pH, c_hydroxide, c_zn_hydroxide, zhs) are shown
 only in the electrolyte (xi < 0.5); the metal is painted in :data:`METAL_COLOUR`,
 so every panel shows the deposit's shape. Holes of the mesh (resolved fibres) are
 :data:`HOLE_COLOUR`.
@@ -49,7 +49,9 @@ __all__ = [
 #: colour of Zn metal (xi >= 0.5) behind electrolyte fields
 METAL_COLOUR = "#A6A6A6"
 #: fields defined in the electrolyte only (the chemistry ones only in runs with [chemistry])
-ELECTROLYTE_FIELDS = ("c", "c_anion", "phi", "current", "pH", "c_hydroxide", "zhs")
+ELECTROLYTE_FIELDS = (
+    "c", "c_anion", "phi", "current", "pH", "c_hydroxide", "c_zn_hydroxide", "zhs",
+)  # fmt: skip
 #: fields measured on the interface band (0.1 < xi < 0.9)
 INTERFACE_FIELDS = ("reaction_rate", "her_rate")
 Vectors = Literal["streamlines", "glyphs", "none"]
@@ -249,7 +251,8 @@ def draw_panel(
         ax: target axes; its box should have the aspect of ``window``.
         snap: the snapshot.
         field: ``xi``, ``c``, ``c_anion``, ``phi``, ``current`` (magnitude), ``reaction_rate``
-            or a chemistry field (``pH``, ``c_hydroxide``, ``zhs``, ``her_rate``).
+            or a chemistry field (``pH``, ``c_hydroxide``, ``c_zn_hydroxide``, ``zhs``,
+            ``her_rate``).
         window: area shown, um.
         limits: colour limits in display units (default: :func:`data_range`).
         pixels: ``(ny, nx)`` of the field image (default: from the axes size at 300 dpi).

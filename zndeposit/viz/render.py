@@ -140,7 +140,8 @@ def field_figures(
     missing = [f for f in fields if f not in have]
     if missing:
         hint = (
-            " (pH, c_hydroxide, zhs and her_rate are written only by runs with [chemistry])"
+            " (pH, c_hydroxide, zhs and her_rate are written only by runs with [chemistry],"
+            " c_zn_hydroxide only with hydrolysis)"
             if set(missing) & set(chemistry.CHEMISTRY_FIELDS)
             else ""
         )
@@ -307,7 +308,8 @@ def add_render_arguments(p: Any) -> None:
         action="append",
         metavar="NAME",
         help="draw only this field (repeatable; e.g. xi, c, phi, current, reaction_rate, and "
-        "with [chemistry] pH, zhs, c_hydroxide, her_rate): one figure per field and output, "
+        "with [chemistry] pH, zhs, c_hydroxide, c_zn_hydroxide, her_rate): one figure per field "
+        "and output, "
         "no metrics plots, no animation",
     )
     p.add_argument("--no-movie", action="store_true", help="skip growth.mp4 and growth.gif")

@@ -155,6 +155,16 @@ FIELD_STYLES: dict[str, FieldStyle] = {
         "hydroxide",
         "$c_{\\mathrm{OH^{-}}}$",
     ),
+    "c_zn_hydroxide": FieldStyle(
+        "c_zn_hydroxide",
+        "ZnOH$^{+}$ concentration",
+        "mmol L$^{-1}$",
+        "viridis",
+        unit_factor("mol/L", "mmol/L"),
+        None,
+        "zn_hydroxide",
+        "$c_{\\mathrm{ZnOH^{+}}}$",
+    ),
     "zhs": FieldStyle(
         "zhs",
         "ZHS volume fraction",
