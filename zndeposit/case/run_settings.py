@@ -75,6 +75,16 @@ class Numerics(Section):
     linear_solver: Literal["direct", "iterative"] = Field(
         "direct", description="MUMPS LU, or fieldsplit/GAMG Krylov for large meshes"
     )
+    factorization_reuse: int = Field(
+        1,
+        ge=1,
+        le=50,
+        description=(
+            "direct solver: Newton iterations (across time steps) that one LU factorisation "
+            "serves, GMRES on the fresh Jacobian preconditioned by it (1: factorise at every "
+            "iteration; docs/performance.md)"
+        ),
+    )
     line_search: Literal["bt", "basic", "l2", "cp"] = Field(
         "bt", description="SNES line search (bt survives Butler-Volmer exponentials)"
     )

@@ -154,6 +154,7 @@ class DepositionModel:
         self.system = BorderedNonlinearSystem(
             self.forms.residual, self.w, globals_, bcs, periodic,
             linear_solver=s.linear_solver, line_search=s.line_search,
+            factorization_reuse=s.factorization_reuse,
             rtol=s.newton_rtol, atol=s.newton_atol, max_iterations=s.newton_max_iterations,
             step_limits=self._step_limits(),
             global_step_limit=PSI_STEP,

@@ -50,6 +50,8 @@ class ModelSettings:
         element_size: finest element size, m (matching tolerance of periodic nodes).
         noise: kinetic noise, or None.
         linear_solver, line_search: ``numerics`` choices of the case.
+        factorization_reuse: Newton iterations one LU factorisation serves (1: every
+            iteration; :class:`zndeposit.solver.options.NewtonOptions`).
         newton_rtol, newton_atol, newton_max_iterations: Newton tolerances.
         quadrature_degree: degree of the consistent volume integrals.
         chemistry: side chemistry (hydrogen evolution, pH, ZHS), or None (binary salt).
@@ -66,6 +68,7 @@ class ModelSettings:
     noise: NoiseSettings | None = None
     linear_solver: str = "direct"
     line_search: str = "bt"
+    factorization_reuse: int = 1
     newton_rtol: float = 1e-8
     newton_atol: float = 1e-10
     newton_max_iterations: int = 25
@@ -101,6 +104,7 @@ class ModelSettings:
             counter_i0=counter_exchange_current_density(case) if counter else None,
             periodic=case.domain.sides == "periodic", element_size=d.band_element_size,
             noise=noise, linear_solver=num.linear_solver, line_search=num.line_search,
+            factorization_reuse=num.factorization_reuse,
             newton_rtol=num.newton_rtol, newton_atol=num.newton_atol,
             newton_max_iterations=num.newton_max_iterations,
             quadrature_degree=num.quadrature_degree,

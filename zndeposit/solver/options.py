@@ -9,6 +9,10 @@ from zndeposit.errors import SolverError
 from zndeposit.fem import PETSc
 
 LINE_SEARCHES = ("bt", "basic", "l2", "cp")
+#: GMRES on a reused factorisation: relative tolerance and iterations before the
+#: solve counts as failed (then refactorised once, :meth:`BorderedNonlinearSystem.solve`)
+REUSE_RTOL = 1e-8
+REUSE_MAX_ITERATIONS = 30
 
 
 @dataclass
@@ -35,6 +39,14 @@ class NewtonOptions:
             blocks: robust but one-level, slow on big meshes) or ``gamg``
             (scalar elliptic problems only).
         linear_rtol: relative tolerance of the iterative linear solve.
+        factorization_reuse: ``direct`` only: Newton iterations (counted across
+            time steps) that one LU factorisation serves. 1: factorise at every
+            iteration (exact Newton, ``preonly``); n > 1: the Jacobian is still
+            assembled at every iteration, and GMRES solves with it,
+            preconditioned by the last factorisation, refreshed every n
+            iterations (PETSc ``snes_lag_preconditioner``, persisting across
+            solves). The Newton iterates are those of exact Newton to the
+            GMRES tolerance; MUMPS factorisation dominates large 2D meshes.
         petsc_options: extra options (without prefix), applied last.
     """
 
@@ -47,6 +59,7 @@ class NewtonOptions:
     max_iterations: int = 25
     iterative_pc: str = "asm"
     linear_rtol: float = 1e-10
+    factorization_reuse: int = 1
     petsc_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,6 +68,8 @@ class NewtonOptions:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise SolverError(f"{name} must be one of {allowed}, not {getattr(self, name)!r}")
+        if self.factorization_reuse < 1:
+            raise SolverError(f"factorization_reuse must be >= 1, not {self.factorization_reuse}")
 
     def petsc_dict(self, k: int, comm_size: int) -> dict[str, Any]:
         """PETSc options (without prefix) for a system with ``k`` global unknowns."""
@@ -71,6 +86,14 @@ class NewtonOptions:
                 opts |= {"pc_factor_mat_solver_type": "superlu_dist"}
             elif comm_size > 1:
                 raise SolverError("no parallel direct solver (MUMPS or SuperLU_DIST) in PETSc")
+            if self.factorization_reuse > 1:
+                opts |= {
+                    "ksp_type": "gmres", "ksp_gmres_restart": REUSE_MAX_ITERATIONS,
+                    "ksp_max_it": REUSE_MAX_ITERATIONS, "ksp_rtol": REUSE_RTOL,
+                    "ksp_atol": 1e-14,
+                    "snes_lag_preconditioner": self.factorization_reuse,
+                    "snes_lag_preconditioner_persists": True,
+                }  # fmt: skip
             return opts | self.petsc_options
         field_pc: dict[str, Any] = {"pc_type": self.iterative_pc}
         if self.iterative_pc == "asm":

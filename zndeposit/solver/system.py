@@ -182,6 +182,7 @@ class BorderedNonlinearSystem:
         self._limits = self._reduced_limits(step_limits)
         self._global_limit = global_step_limit
         self.limited_updates = 0  #: Newton updates scaled down by the step limits
+        self.refactorisations = 0  #: solves redone with a fresh LU (factorization_reuse > 1)
         self.prefix = prefix or f"zndeposit_bns_{id(self)}_"
         self.snes = self._create_snes()
         self.timings["setup"] += time.perf_counter() - t0
@@ -398,11 +399,19 @@ class BorderedNonlinearSystem:
         t0 = time.perf_counter()
         self._callback_error = None
         asm0 = self.timings["assembly"]
+        start = self.save_state() if self.options.factorization_reuse > 1 else None
         try:
             self._update_bcs()
             self._read_state()
             t1 = time.perf_counter()
             self.snes.solve(None, self._x)
+            if start is not None and self.snes.getConvergedReason() < 0:
+                # the reused factorisation may be what failed: once more with a fresh one
+                self.refactorisations += 1
+                self._reset_snes()
+                self.restore_state(start)
+                self._read_state()
+                self.snes.solve(None, self._x)
             t_snes = time.perf_counter() - t1
             self._update_state(self._x)
             code = self.snes.getConvergedReason()
