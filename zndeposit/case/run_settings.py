@@ -76,13 +76,13 @@ class Numerics(Section):
         "direct", description="MUMPS LU, or fieldsplit/GAMG Krylov for large meshes"
     )
     factorization_reuse: int = Field(
-        1,
+        5,
         ge=1,
         le=50,
         description=(
-            "direct solver: Newton iterations (across time steps) that one LU factorisation "
+            "direct solver: Newton iterations of a time step that one LU factorisation "
             "serves, GMRES on the fresh Jacobian preconditioned by it (1: factorise at every "
-            "iteration; docs/performance.md)"
+            "iteration; docs/solver.md)"
         ),
     )
     line_search: Literal["bt", "basic", "l2", "cp"] = Field(

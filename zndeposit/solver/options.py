@@ -39,14 +39,16 @@ class NewtonOptions:
             blocks: robust but one-level, slow on big meshes) or ``gamg``
             (scalar elliptic problems only).
         linear_rtol: relative tolerance of the iterative linear solve.
-        factorization_reuse: ``direct`` only: Newton iterations (counted across
-            time steps) that one LU factorisation serves. 1: factorise at every
+        factorization_reuse: ``direct`` only: Newton iterations of one solve (time
+            step) that one LU factorisation serves. 1: factorise at every
             iteration (exact Newton, ``preonly``); n > 1: the Jacobian is still
             assembled at every iteration, and GMRES solves with it,
-            preconditioned by the last factorisation, refreshed every n
-            iterations (PETSc ``snes_lag_preconditioner``, persisting across
-            solves). The Newton iterates are those of exact Newton to the
-            GMRES tolerance; MUMPS factorisation dominates large 2D meshes.
+            preconditioned by the factorisation of the solve's first iteration,
+            refreshed every n iterations (PETSc ``snes_lag_preconditioner``).
+            The Newton iterates are those of exact Newton to the GMRES
+            tolerance; MUMPS factorisation dominates large 2D meshes. Not
+            carried across solves, so a restarted run repeats the same
+            arithmetic as an uninterrupted one.
         petsc_options: extra options (without prefix), applied last.
     """
 
@@ -92,7 +94,6 @@ class NewtonOptions:
                     "ksp_max_it": REUSE_MAX_ITERATIONS, "ksp_rtol": REUSE_RTOL,
                     "ksp_atol": 1e-14,
                     "snes_lag_preconditioner": self.factorization_reuse,
-                    "snes_lag_preconditioner_persists": True,
                 }  # fmt: skip
             return opts | self.petsc_options
         field_pc: dict[str, Any] = {"pc_type": self.iterative_pc}
