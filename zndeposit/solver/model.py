@@ -34,7 +34,6 @@ from zndeposit.errors import SolverError
 from zndeposit.fem import MPI, dolfinx
 from zndeposit.geometry import tags
 from zndeposit.geometry.mesh import MeshData
-from zndeposit.physics.interface import reaction_weight
 from zndeposit.physics.model import (
     Measures,
     ModelState,
@@ -371,42 +370,11 @@ class DepositionModel:
     def predict_potential(self) -> None:
         """Set E so that the interfacial currents at the present fields give the applied one.
 
-        Bisection in psi_E = F E/(R T) within +-40 (about +-1 V) of its value on the
-        electrode current integral(porosity w(xi) (i_Zn + i_H)) / width, which falls
-        monotonically with E (collective). Without a sign change E is left alone.
+        See :func:`zndeposit.solver.prediction.predict_potential` (collective).
         """
-        if not self.galvanostatic:
-            return
-        if self._electrode_current is None:
-            f, p = self.forms, self.params
-            xi = ufl.split(self.w)[0]
-            local = f.interfacial_current
-            if f.chemistry is not None:
-                local = local + f.chemistry.her_current
-            weight = reaction_weight(xi, p.length) * self.coefficients.porosity
-            lumped = {"quadrature_rule": "vertex", "quadrature_degree": 1}
-            dx = ufl.dx(domain=self.mesh, metadata=lumped)
-            self._electrode_current = dolfinx.fem.form(-weight * local * dx)
-        target = self.current_density * self.width
+        from zndeposit.solver.prediction import predict_potential
 
-        def excess(psi_e: float) -> float:
-            self.psi_e.x.array[:] = psi_e
-            value = dolfinx.fem.assemble_scalar(self._electrode_current)
-            return float(self.comm.allreduce(value, op=MPI.SUM)) - target
-
-        start = float(self.system.global_values[0])
-        lo, hi = start - 40.0, start + 40.0
-        f_lo, f_hi = excess(lo), excess(hi)
-        if not (f_lo > 0.0 > f_hi):
-            self.psi_e.x.array[:] = start
-            return
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            if excess(mid) > 0.0:
-                lo = mid
-            else:
-                hi = mid
-        self.psi_e.x.array[:] = 0.5 * (lo + hi)
+        predict_potential(self)
 
     # ---------------------------------------------------------------- measures
     def metal_at_collector(self) -> float:
