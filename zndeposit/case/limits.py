@@ -146,9 +146,10 @@ MEMORY_PER_UNKNOWN = 4500.0
 UNKNOWNS_PER_NODE = 3
 CHEMISTRY_UNKNOWNS_PER_NODE = 5
 #: fields per node in a snapshot (xi, c, c_anion, phi, reaction_rate, current); with
-#: [chemistry] also pH, c_hydroxide, zhs and her_rate
+#: [chemistry] also pH, c_hydroxide, zhs and her_rate, and c_zn_hydroxide with hydrolysis
+#: (counted always: an upper bound)
 OUTPUT_FIELDS = 6
-CHEMISTRY_OUTPUT_FIELDS = 10
+CHEMISTRY_OUTPUT_FIELDS = 11
 #: output bytes per node and output, an upper bound (a VTU snapshot of the 6 fields, float32 +
 #: zlib, with its mesh: 77 B per node measured on a 1k-node mesh; VTX is no longer written)
 OUTPUT_BYTES_PER_NODE = 200.0
