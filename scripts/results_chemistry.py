@@ -7,7 +7,8 @@ periodic strip, with the side chemistry of docs/chemistry.md. The cases:
 - ``plate_1`` / ``plate_10``: 1 mAh/cm^2 at 1 and 10 mA/cm^2, default HER
   (proton reduction i0 = 1e-10 A/cm^2, water 1e-11 A/cm^2);
 - ``plate_*_her9``: the same with ten times the HER exchange currents
-  (the top of the 1e-11 ... 1e-9 A/cm^2 range);
+  (the top of the 1e-11 ... 1e-9 A/cm^2 range); ``plate_*_her8``: a hundred
+  times (above the range: where ZHS forms in plating);
 - ``rest`` / ``rest_her9``: 2 h at open circuit (corrosion);
 - ``plate_10_additive`` / ``rest_additive``: an additive or coating that
   lowers the water activity at the interface to 0.3 and the HER exchange
@@ -108,6 +109,8 @@ CASES = {
     "rest": ("rest 2 h", REST, DEFAULT_HER, 2, "", 120),
     "rest_her9": ("rest 2 h, HER x10", REST, HER9, 2, "", 120),
     "rest_additive": ("rest 2 h, additive", REST, ADDITIVE, 2, "", 120),
+    "plate_1_her8": ("bare Zn, 1 mA/cm^2, HER x100", plate(1), HER8, 2, "", 60),
+    "plate_10_her8": ("bare Zn, 10 mA/cm^2, HER x100", plate(10), HER8, 2, "", 10),
     "nucleus_her8": ("nucleus, HER x100", NUCLEUS_PLATE, HER8, 6, NUCLEUS, 2),
     "nucleus_her8_additive": (
         "nucleus, HER x100, additive",
