@@ -73,6 +73,11 @@ class NewtonOptions:
         if self.factorization_reuse < 1:
             raise SolverError(f"factorization_reuse must be >= 1, not {self.factorization_reuse}")
 
+    @property
+    def reuses_factorization(self) -> bool:
+        """Whether one LU factorisation serves several Newton iterations (direct, reuse > 1)."""
+        return self.linear_solver == "direct" and self.factorization_reuse > 1
+
     def petsc_dict(self, k: int, comm_size: int) -> dict[str, Any]:
         """PETSc options (without prefix) for a system with ``k`` global unknowns."""
         opts: dict[str, Any] = {
@@ -88,7 +93,7 @@ class NewtonOptions:
                 opts |= {"pc_factor_mat_solver_type": "superlu_dist"}
             elif comm_size > 1:
                 raise SolverError("no parallel direct solver (MUMPS or SuperLU_DIST) in PETSc")
-            if self.factorization_reuse > 1:
+            if self.reuses_factorization:
                 opts |= {
                     "ksp_type": "gmres", "ksp_gmres_restart": REUSE_MAX_ITERATIONS,
                     "ksp_max_it": REUSE_MAX_ITERATIONS, "ksp_rtol": REUSE_RTOL,

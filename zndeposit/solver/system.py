@@ -182,7 +182,7 @@ class BorderedNonlinearSystem:
         self._limits = self._reduced_limits(step_limits)
         self._global_limit = global_step_limit
         self.limited_updates = 0  #: Newton updates scaled down by the step limits
-        self.refactorisations = 0  #: solves redone with a fresh LU (factorization_reuse > 1)
+        self.refactorisations = 0  #: solves redone with a fresh LU (reuses_factorization)
         self.prefix = prefix or f"zndeposit_bns_{id(self)}_"
         self.snes = self._create_snes()
         self.timings["setup"] += time.perf_counter() - t0
@@ -399,7 +399,7 @@ class BorderedNonlinearSystem:
         t0 = time.perf_counter()
         self._callback_error = None
         asm0 = self.timings["assembly"]
-        start = self.save_state() if self.options.factorization_reuse > 1 else None
+        start = self.save_state() if self.options.reuses_factorization else None
         try:
             self._update_bcs()
             self._read_state()
