@@ -19,6 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from zndeposit.constants import FARADAY, GAS_CONSTANT
 
 #: standard potential of Zn2+/Zn vs SHE, V (CRC Handbook, -0.7618 V) [V]
@@ -136,15 +139,17 @@ class ChemistryParameters:
         """Bulk proton excess q = c_H - c_OH - c_ZnOH, mol/m^3."""
         return self.c_proton_bulk - self.c_hydroxide_bulk - self.c_zn_hydroxide_bulk
 
-    def proton_from_excess(self, excess: float, c_zn: float) -> float:
-        """c_H, mol/m^3, of a proton excess q and free Zn2+ c_Zn (both mol/m^3).
+    def proton_from_excess(self, excess: ArrayLike, c_zn: ArrayLike) -> np.ndarray:
+        """c_H, mol/m^3, of proton excesses q and free Zn2+ c_Zn (both mol/m^3; scalars or arrays).
 
         The root of c_H^2 - q c_H - (K_w + K_h' c_Zn) = 0, without cancellation
         on either side of neutral.
         """
-        k = self.kw + self.hydrolysis_constant * c_zn
-        root = math.sqrt(excess * excess + 4 * k)
-        return 0.5 * (excess + root) if excess >= 0 else 2 * k / (root - excess)
+        q = np.asarray(excess, dtype=float)
+        k = self.kw + self.hydrolysis_constant * np.asarray(c_zn, dtype=float)
+        root = np.sqrt(q * q + 4 * k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(q >= 0, 0.5 * (q + root), 2 * k / (root - q))
 
     @property
     def hydrogen_offset(self) -> float:

@@ -36,11 +36,8 @@ def proton_ratio(chem: ChemistryParameters, q: np.ndarray, c_zn: np.ndarray | fl
 
     ``c_zn``: the free Zn2+ at the nodes, mol/m^3 (it enters through hydrolysis only).
     """
-    k = (chem.kw + chem.hydrolysis_constant * np.asarray(c_zn, dtype=float)) / chem.c_proton_bulk**2
-    q = np.asarray(q, dtype=float)
-    root = np.sqrt(q * q + 4 * k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(q >= 0, (q + root) / 2, 2 * k / (root - q))
+    h = chem.c_proton_bulk
+    return chem.proton_from_excess(np.asarray(q, dtype=float) * h, c_zn) / h
 
 
 class ChemistryMeasures:
@@ -117,17 +114,22 @@ class ChemistryMeasures:
 
     def interface_ph(self) -> tuple[float, float, float]:
         """(min, max, reaction-weighted mean) of the pH at the interface (nodes 0.1 < xi < 0.9)."""
-        arr = self.model.w.x.array
-        xi, q = arr[self._xi_dofs], arr[self._q_dofs]
-        chem = self.chem
-        c_zn = self.model.params.c_bulk * np.exp(np.minimum(arr[self._u_dofs], 700.0))
-        ph = -np.log10(proton_ratio(chem, q, c_zn) * chem.c_proton_bulk / 1000.0)
+        xi = self.model.w.x.array[self._xi_dofs]
+        _, c_h = self._nodal_zinc_and_proton()
+        ph = -np.log10(c_h / 1000.0)
         sel = ph[(xi > 0.1) & (xi < 0.9)]
         lo = self.comm.allreduce(float(sel.min(initial=np.inf)), op=MPI.MIN)
         hi = self.comm.allreduce(float(sel.max(initial=-np.inf)), op=MPI.MAX)
         weight = self._sum("weight")
         mean = self._sum("ph_weighted") / weight if weight > 0 else float("nan")
         return lo, hi, mean
+
+    def _nodal_zinc_and_proton(self) -> tuple[np.ndarray, np.ndarray]:
+        """Free Zn2+ and H+ at the nodes of the current state, mol/m^3 (u capped at 700)."""
+        arr = self.model.w.x.array
+        c_zn = self.model.params.c_bulk * np.exp(np.minimum(arr[self._u_dofs], 700.0))
+        c_h = self.chem.c_proton_bulk * proton_ratio(self.chem, arr[self._q_dofs], c_zn)
+        return c_zn, c_h
 
     def coverage(self) -> float:
         """Reaction-weighted share of the interface covered by ZHS, theta, -."""
@@ -140,12 +142,10 @@ class ChemistryMeasures:
 
     def guard_failure(self) -> str | None:
         """Reject a state with SO4 2- <= 0 at a node (electroneutrality out of reach)."""
-        arr = self.model.w.x.array
-        chem, cb = self.chem, self.model.params.c_bulk
-        u, q = arr[self._u_dofs], arr[self._q_dofs]
+        chem = self.chem
+        q = self.model.w.x.array[self._q_dofs]
         with np.errstate(over="ignore"):
-            c_zn = cb * np.exp(np.minimum(u, 700.0))
-            c_h = chem.c_proton_bulk * proton_ratio(chem, q, c_zn)
+            c_zn, c_h = self._nodal_zinc_and_proton()
             zn_oh = chem.hydrolysis_constant * c_zn / c_h
             sulfate = c_zn + zn_oh + 0.5 * chem.c_proton_bulk * q
         ok = bool(np.all(sulfate > 0.0))
